@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "pciassign" PCI driver. It matches nothing by itself: an
+ * administrator hands it a function with driver_override + drivers_probe.
+ * Binding only records the function; nothing touches the hardware until a
+ * VMM attaches it through /dev/pciassign.
+ */
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "pciassign.h"
+
+static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct pa_device *padev;
+
+	/* Bridges carry other devices' traffic; they are never assignable. */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
+		pci_warn(pdev, "pciassign: refusing header type %#x (only endpoints are assignable)\n",
+			 pdev->hdr_type);
+		return -EINVAL;
+	}
+
+	padev = kzalloc(sizeof(*padev), GFP_KERNEL);
+	if (!padev)
+		return -ENOMEM;
+
+	padev->pdev = pdev;
+	mutex_init(&padev->lock);
+	pci_set_drvdata(pdev, padev);
+
+	pci_info(pdev, "pciassign: bound\n");
+	return 0;
+}
+
+static void pa_remove(struct pci_dev *pdev)
+{
+	struct pa_device *padev = pci_get_drvdata(pdev);
+
+	pci_set_drvdata(pdev, NULL);
+	mutex_destroy(&padev->lock);
+	kfree(padev);
+	pci_info(pdev, "pciassign: unbound\n");
+}
+
+static struct pci_driver pa_pci_driver = {
+	.name = PCIASSIGN_NAME,
+	.id_table = NULL,	/* bound only through driver_override */
+	.probe = pa_probe,
+	.remove = pa_remove,
+	/* We claim the IOMMU group's DMA ownership ourselves on attach. */
+	.driver_managed_dma = true,
+};
+
+int pa_pci_driver_register(void)
+{
+	return pci_register_driver(&pa_pci_driver);
+}
+
+void pa_pci_driver_unregister(void)
+{
+	pci_unregister_driver(&pa_pci_driver);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install everything pciassign's build, tests and rig need on Debian 12.
+# Idempotent; run as root. Also downloads the rig's kernels.
+set -euo pipefail
+. "$(dirname "$0")/rig-env.sh"
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get install)"
+
+backports=/etc/apt/sources.list.d/pciassign-bookworm-backports.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	note "adding the bookworm-backports suite (for the 6.12 kernel)"
+	cat >"$backports" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/pciassign-update-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +720)" ] ||
+   [ -z "$(ls /var/lib/apt/lists/*bookworm-backports*Packages* 2>/dev/null)" ]; then
+	note "apt-get update"
+	apt-get update -qq
+	mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+fi
+
+pkgs=(build-essential gcc make pkg-config kmod cpio gzip xz-utils
+      qemu-system-x86 ipxe-qemu busybox-static
+      libnl-3-dev libnl-genl-3-dev libcmocka-dev dkms sparse
+      python3 pciutils)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	note "installing: ${missing[*]}"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+for short in "${RIG_KERNEL_NAMES[@]}"; do
+	abi=$(rig_kernel_abi "$short")
+	if [ ! -e "$(rig_kdir "$abi")/Makefile" ]; then
+		note "installing kernel headers $abi"
+		# shellcheck disable=SC2046
+		apt-get install -y -qq --no-install-recommends $(rig_apt_suite_opts "$short") \
+			"linux-headers-$abi"
+	fi
+done
+
+"$(dirname "$0")/fetch-kernels.sh"

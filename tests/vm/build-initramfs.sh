@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# build-initramfs.sh ABI MODULE_KO OUT
+# Builds the rig guest's initramfs: busybox, the host-kernel modules the
+# tests need (decompressed, with modules.dep), pciassign.ko under extra/,
+# the static test binaries and the case scripts.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/rig-env.sh"
+
+abi=$1 ko=$2 out=$3
+kroot=$PCIASSIGN_CACHE/kernels/$abi
+[ -f "$kroot/.ready" ] || die "kernel $abi not fetched; run scripts/fetch-kernels.sh"
+guestbin=$PCIASSIGN_BUILD/guest-bin
+
+# Host drivers for the emulated devices, VFIO for side-by-side runs and KVM
+# for nested guests.
+GUEST_MODULES=(e1000e nvme vfio-pci vfio_iommu_type1 kvm_amd)
+
+root=$(mktemp -d "$PCIASSIGN_BUILD/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,lib/modules/"$abi"/extra,tests/bin}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+
+moddir=$kroot/lib/modules/$abi
+for m in "${GUEST_MODULES[@]}"; do
+	modprobe -d "$kroot" -S "$abi" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r path; do
+	rel=${path#"$moddir"/}
+	dst=$root/lib/modules/$abi/${rel%.xz}
+	mkdir -p "$(dirname "$dst")"
+	case "$path" in
+	*.xz) xz -dc "$path" >"$dst" ;;
+	*) cp "$path" "$dst" ;;
+	esac
+done
+cp "$moddir"/modules.builtin* "$moddir"/modules.order "$root/lib/modules/$abi/"
+cp "$ko" "$root/lib/modules/$abi/extra/pciassign.ko"
+depmod -b "$root" "$abi"
+
+cp "$PCIASSIGN_TOP"/tests/vm/guest/{init,run-cases,lib.sh} "$root/"
+mv "$root/run-cases" "$root/lib.sh" "$root/tests/"
+cp -r "$PCIASSIGN_TOP"/tests/vm/guest/cases "$root/tests/"
+cp "$guestbin"/* "$root/tests/bin/"
+cp "$PCIASSIGN_TOP/VERSION" "$root/tests/expected-version"
+chmod +x "$root/init"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"

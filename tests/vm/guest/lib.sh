@@ -1,0 +1,59 @@
+# Helpers for guest test cases (busybox sh).
+result() {
+	# result NAME PASS|FAIL|SKIP [why...]
+	name=$1 verdict=$2
+	shift 2
+	echo "PA-RESULT $name $verdict $*"
+}
+pass() { result "$1" PASS; }
+fail() { n=$1; shift; result "$n" FAIL "$@"; }
+
+# check NAME CMD...: PASS if the command succeeds, else FAIL with its output.
+check() {
+	n=$1
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$n"
+	else
+		fail "$n" "'$*' failed: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# PCI address of the first function with vendor:device IDs $1:$2.
+find_pci() {
+	for d in /sys/bus/pci/devices/*; do
+		if [ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+EDU_ID="1234 11e8"
+E1000E_ID="8086 10d3"
+NVME_ID="1b36 0010"
+
+# Name of the driver bound to a PCI function, or empty.
+pci_driver() {
+	[ -e "/sys/bus/pci/devices/$1/driver" ] || return 0
+	basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+}
+
+# Hand a function to pciassign the way an administrator does.
+pa_bind() {
+	dev=$1
+	if [ -e "/sys/bus/pci/devices/$dev/driver" ]; then
+		echo "$dev" >"/sys/bus/pci/devices/$dev/driver/unbind" || return 1
+	fi
+	echo pciassign >"/sys/bus/pci/devices/$dev/driver_override" || return 1
+	echo "$dev" >/sys/bus/pci/drivers_probe
+	[ "$(pci_driver "$dev")" = pciassign ]
+}
+
+pa_unbind() {
+	dev=$1
+	echo "$dev" >/sys/bus/pci/drivers/pciassign/unbind || return 1
+	echo >"/sys/bus/pci/devices/$dev/driver_override"
+	[ -z "$(pci_driver "$dev")" ]
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# parse-log.sh KERNEL CONSOLE_LOG QEMU_STATUS
+# Turns the guest's console log into PASS/FAIL lines. Besides the cases'
+# own results it fails the run if the guest did not finish (hang, panic)
+# or if the kernel logged an oops, BUG, WARN or similar.
+set -uo pipefail
+short=$1 log=$2 qrc=$3
+failed=0
+
+while read -r _ name verdict why; do
+	case $verdict in
+	PASS) echo "PASS: $short/$name" ;;
+	SKIP) echo "SKIP: $short/$name: $why" ;;
+	*) echo "FAIL: $short/$name: $why"; failed=1 ;;
+	esac
+done < <(grep -a '^PA-RESULT ' "$log" | tr -d '\r')
+
+if grep -aq '^PA-DONE' "$log"; then
+	echo "PASS: $short/guest-completed"
+else
+	why="no PA-DONE in the console log"
+	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && why="timed out (guest hung)"
+	last=$(grep -a '^PA-CASE ' "$log" | tail -n1 | cut -d' ' -f2)
+	echo "FAIL: $short/guest-completed: $why; last case started: ${last:-none}"
+	failed=1
+fi
+
+# Kernel trouble: these markers come from the oops/BUG/WARN/lockup paths.
+pattern='(Oops|BUG:|WARNING:|general protection fault|Kernel panic|Call Trace:|UBSAN:|KASAN:|watchdog: BUG|INFO: task .* blocked|list_(add|del) corruption|refcount_t:)'
+if bad=$(grep -aE "$pattern" "$log"); then
+	echo "FAIL: $short/kernel-log-clean: $(echo "$bad" | head -n 3 | tr -d '\r' | tr '\n' '|')"
+	grep -aE -B2 -A25 "$pattern" "$log" | head -n 60 | sed 's/^/    /' >&2
+	failed=1
+else
+	echo "PASS: $short/kernel-log-clean"
+fi
+exit $failed

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# run-vm.sh [-k 6.1|6.12] [-c CASE_REGEX] [-t TIMEOUT_S] [-m MODULE_KO]
+# Boots the rig guest under QEMU (TCG, q35, intel-iommu with interrupt
+# remapping) with edu, e1000e and nvme, runs the guest test cases and
+# prints "PASS: <kernel>/<test>" or "FAIL: <kernel>/<test>: why" per test.
+# Exit status: 0 if every test passed.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/rig-env.sh"
+
+short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-600} ko=""
+while getopts "k:c:t:m:" o; do
+	case $o in
+	k) short=$OPTARG ;;
+	c) cases=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	m) ko=$OPTARG ;;
+	*) die "usage: $0 [-k kernel] [-c case-regex] [-t timeout] [-m module.ko]" ;;
+	esac
+done
+
+abi=$(rig_kernel_abi "$short")
+kroot=$PCIASSIGN_CACHE/kernels/$abi
+[ -f "$kroot/.ready" ] || "$PCIASSIGN_TOP/scripts/fetch-kernels.sh"
+if [ -z "$ko" ]; then
+	ko=$("$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi")
+fi
+make -s -C "$PCIASSIGN_TOP/tests/vm" guest-bin
+
+run=$PCIASSIGN_BUILD/vm/$short
+rm -rf "$run" && mkdir -p "$run"
+"$PCIASSIGN_TOP/tests/vm/build-initramfs.sh" "$abi" "$ko" "$run/initramfs.gz"
+
+disk=$PCIASSIGN_CACHE/nvme-disk.img
+[ -f "$disk" ] || truncate -s 16M "$disk"
+
+append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases"
+log=$run/console.log
+note "booting $abi (log: $log)"
+start=$(date +%s)
+set +e
+timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+	-M q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m 1G \
+	-nodefaults -vga none -display none -no-reboot \
+	-device intel-iommu,intremap=on \
+	-device edu \
+	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+	-device e1000e,bus=rp1 \
+	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
+	-drive if=none,id=nvme0,file="$disk",format=raw \
+	-device nvme,bus=rp2,drive=nvme0,serial=pciassign0 \
+	-serial "file:$log" \
+	-qmp "unix:$run/qmp.sock,server=on,wait=off" \
+	-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \
+	-append "$append" </dev/null >"$run/qemu.out" 2>&1
+qrc=$?
+set -e
+note "guest finished in $(($(date +%s) - start)) s (qemu status $qrc)"
+
+exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$short" "$log" "$qrc"
