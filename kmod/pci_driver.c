@@ -17,7 +17,7 @@ static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	/* Bridges carry other devices' traffic; they are never assignable. */
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
-		pci_warn(pdev, "pciassign: refusing header type %#x (only endpoints are assignable)\n",
+		pci_warn(pdev, "refusing header type %#x (only endpoints are assignable)\n",
 			 pdev->hdr_type);
 		return -EINVAL;
 	}
@@ -30,7 +30,7 @@ static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&padev->lock);
 	pci_set_drvdata(pdev, padev);
 
-	pci_info(pdev, "pciassign: bound\n");
+	pci_info(pdev, "bound\n");
 	return 0;
 }
 
@@ -41,7 +41,7 @@ static void pa_remove(struct pci_dev *pdev)
 	pci_set_drvdata(pdev, NULL);
 	mutex_destroy(&padev->lock);
 	kfree(padev);
-	pci_info(pdev, "pciassign: unbound\n");
+	pci_info(pdev, "unbound\n");
 }
 
 static struct pci_driver pa_pci_driver = {

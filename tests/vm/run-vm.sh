@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-vm.sh [-k 6.1|6.12] [-c CASE_REGEX] [-t TIMEOUT_S] [-m MODULE_KO]
+# run-vm.sh [-k 6.1|6.12] [-c CASE_REGEX] [-t TIMEOUT_S] [-m MODULE_KO] [-d]
 # Boots the rig guest under QEMU (TCG, q35, intel-iommu with interrupt
 # remapping) with edu, e1000e and nvme, runs the guest test cases and
 # prints "PASS: <kernel>/<test>" or "FAIL: <kernel>/<test>: why" per test.
@@ -7,13 +7,14 @@
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/rig-env.sh"
 
-short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-600} ko=""
-while getopts "k:c:t:m:" o; do
+short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-600} ko="" demo=""
+while getopts "k:c:t:m:d" o; do
 	case $o in
 	k) short=$OPTARG ;;
 	c) cases=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
 	m) ko=$OPTARG ;;
+	d) demo=1 ;;	# run the narrated demo instead of the test cases
 	*) die "usage: $0 [-k kernel] [-c case-regex] [-t timeout] [-m module.ko]" ;;
 	esac
 done
@@ -35,6 +36,14 @@ disk=$PCIASSIGN_CACHE/nvme-disk.img
 
 append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases"
 log=$run/console.log
+: >"$log"
+if [ -n "$demo" ]; then
+	append="$append pciassign.demo quiet"
+	# Narrate live: the guest's DEMO lines as they arrive.
+	tail -n +1 -F "$log" 2>/dev/null | sed -un 's/^DEMO //p' &
+	tailpid=$!
+	trap 'kill $tailpid 2>/dev/null' EXIT
+fi
 note "booting $abi (log: $log)"
 start=$(date +%s)
 set +e
@@ -56,4 +65,11 @@ qrc=$?
 set -e
 note "guest finished in $(($(date +%s) - start)) s (qemu status $qrc)"
 
+if [ -n "$demo" ]; then
+	sleep 0.5
+	grep -aq '^DEMO-OK' "$log" && exit 0
+	echo "demo FAILED (qemu status $qrc); console log: $log" >&2
+	tail -n 30 "$log" >&2
+	exit 1
+fi
 exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$short" "$log" "$qrc"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# check.sh: every test pciassign has, ending with one "N passed, N failed".
+#   RIG_KERNELS="6.1 6.12"  kernels to build for and boot (default: both)
+#   PCIASSIGN_CASES=REGEX   run only the guest cases whose name matches
+set -uo pipefail
+. "$(dirname "$0")/rig-env.sh"
+
+if [ "$(id -u)" = 0 ]; then
+	"$PCIASSIGN_TOP/scripts/install-deps.sh" || die "installing dependencies failed"
+fi
+
+kernels=${RIG_KERNELS:-${RIG_KERNEL_NAMES[*]}}
+out=$PCIASSIGN_BUILD/check
+mkdir -p "$out"
+results=$out/results.txt
+: >"$results"
+
+# step NAME CMD...: run CMD, keep its PASS/FAIL lines; a failing command
+# that printed none is itself one failure named NAME.
+step() {
+	local name=$1 log=$out/${1//\//_}.log
+	shift
+	note "$name"
+	"$@" >"$log" 2>&1
+	local rc=$?
+	grep -E '^(PASS|FAIL|SKIP): ' "$log" | tee -a "$results"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$log"; then
+		echo "FAIL: $name (exit $rc; log: $log)" | tee -a "$results"
+		tail -n 30 "$log" | sed 's/^/    /'
+	elif [ $rc -ne 0 ]; then
+		grep -vE '^(PASS|FAIL|SKIP): ' "$log" | tail -n 40 | sed 's/^/    /'
+	fi
+}
+
+# build-step NAME CMD...: one PASS or FAIL for a build that must be
+# warning-free.
+build_step() {
+	local name=$1 log=$out/${1//\//_}.log
+	shift
+	note "$name"
+	if "$@" >"$log" 2>&1 && ! grep -qiE '(warning|error):' "$log"; then
+		echo "PASS: $name" | tee -a "$results"
+	else
+		echo "FAIL: $name (log: $log)" | tee -a "$results"
+		grep -iE -A3 '(warning|error):' "$log" | head -n 40 | sed 's/^/    /'
+	fi
+}
+
+build_step build/userspace make -s -C "$PCIASSIGN_TOP/user"
+step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
+
+for short in $kernels; do
+	abi=$(rig_kernel_abi "$short")
+	build_step "build/kmod-$short" "$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi"
+	build_step "build/kmod-$short-sparse" env PCIASSIGN_KCFLAGS= \
+		make -s -C "$(rig_kdir "$abi")" M="$PCIASSIGN_BUILD/kmod-$abi/kmod" C=2 modules
+	step "vm/$short" "$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" -m \
+		"$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko" -c "${PCIASSIGN_CASES:-}"
+done
+
+passed=$(grep -c '^PASS: ' "$results")
+failed=$(grep -c '^FAIL: ' "$results")
+echo
+grep '^FAIL: ' "$results" | sed 's/^/  /'
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
