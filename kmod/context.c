@@ -1,39 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/pciassign: each open() creates a context, the unit that owns one
- * IOMMU domain and the devices attached to it.
+ * IOMMU domain, its DMA mappings and the devices attached to it.
  */
 #include <linux/fs.h>
+#include <linux/iommu.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/pciassign.h>
 
 #include "pciassign.h"
 
-struct pa_context {
-	struct mutex lock;	/* protects the context's devices and mappings */
-};
+void pa_context_get(struct pa_context *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+static void pa_context_free(struct kref *ref)
+{
+	struct pa_context *ctx = container_of(ref, struct pa_context, ref);
+
+	/* Every device holds a reference, so none is attached any more. */
+	WARN_ON(!list_empty(&ctx->devices) || !list_empty(&ctx->groups));
+	pa_dma_destroy(ctx);
+	if (ctx->domain)
+		iommu_domain_free(ctx->domain);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+}
+
+void pa_context_put(struct pa_context *ctx)
+{
+	kref_put(&ctx->ref, pa_context_free);
+}
 
 static int pa_ctx_open(struct inode *inode, struct file *file)
 {
 	struct pa_context *ctx;
+	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
+	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
+	INIT_LIST_HEAD(&ctx->devices);
+	INIT_LIST_HEAD(&ctx->groups);
+
+	ret = pa_dma_create(ctx);
+	if (ret) {
+		mutex_destroy(&ctx->lock);
+		kfree(ctx);
+		return ret;
+	}
 	file->private_data = ctx;
 	return 0;
 }
 
 static int pa_ctx_release(struct inode *inode, struct file *file)
 {
-	struct pa_context *ctx = file->private_data;
-
-	mutex_destroy(&ctx->lock);
-	kfree(ctx);
+	pa_context_put(file->private_data);
 	return 0;
 }
 
@@ -62,11 +89,20 @@ static long pa_ioctl_get_version(void __user *uarg)
 
 static long pa_ctx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct pa_context *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case PCIASSIGN_GET_VERSION:
 		return pa_ioctl_get_version(uarg);
+	case PCIASSIGN_IOMMU_INFO:
+		return pa_dma_ioctl_iommu_info(ctx, uarg);
+	case PCIASSIGN_DMA_MAP:
+		return pa_dma_ioctl_map(ctx, uarg);
+	case PCIASSIGN_DMA_UNMAP:
+		return pa_dma_ioctl_unmap(ctx, uarg);
+	case PCIASSIGN_ATTACH_DEVICE:
+		return pa_ioctl_attach(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

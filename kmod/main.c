@@ -5,7 +5,10 @@
  * Module entry points: registers the PCI driver that devices are bound to
  * and the /dev/pciassign character device through which VMMs use them.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
+#include <linux/printk.h>
 
 #include "pciassign.h"
 
@@ -13,24 +16,33 @@ static int __init pciassign_init(void)
 {
 	int ret;
 
-	ret = pa_pci_driver_register();
+	ret = pa_pseudofs_init();
 	if (ret)
 		return ret;
 
+	ret = pa_pci_driver_register();
+	if (ret)
+		goto pseudofs;
+
 	ret = pa_chardev_register();
-	if (ret) {
-		pa_pci_driver_unregister();
-		return ret;
-	}
+	if (ret)
+		goto driver;
 
 	pr_info("version %s loaded\n", PCIASSIGN_VERSION);
 	return 0;
+
+driver:
+	pa_pci_driver_unregister();
+pseudofs:
+	pa_pseudofs_exit();
+	return ret;
 }
 
 static void __exit pciassign_exit(void)
 {
 	pa_chardev_unregister();
 	pa_pci_driver_unregister();
+	pa_pseudofs_exit();
 }
 
 module_init(pciassign_init);

@@ -1,27 +1,144 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internal declarations shared by the pciassign module's files. */
+/*
+ * Internal declarations shared by the pciassign module's files.
+ *
+ * Objects and their lifetimes:
+ *
+ *  struct pa_device   one per function bound to the pciassign driver
+ *                     (pci drvdata). Refcounted: the binding holds one
+ *                     reference, an open device fd another.
+ *  struct pa_context  one per open of /dev/pciassign: one IOMMU domain and
+ *                     its DMA mappings. Refcounted: the context file holds
+ *                     one reference, each attached device another, so the
+ *                     mappings outlive the context fd while devices use them.
+ *
+ * Lock order: pa_device.lock, then pa_context.lock, then the DMA and IRQ
+ * state's own locks. pa_device.memory_lock (rwsem) guards every access
+ * that reaches the device's MMIO/IO space against reset, decode changes and
+ * revocation; it nests inside pa_device.lock.
+ */
 #ifndef PCIASSIGN_INTERNAL_H
 #define PCIASSIGN_INTERNAL_H
 
-#include <linux/pci.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/pciassign.h>
 
 #define PCIASSIGN_NAME "pciassign"
 
+struct pa_context;
+struct pa_dma;
+struct pa_irqs;
+struct pa_regions;
+
 /* A function bound to the pciassign driver. */
 struct pa_device {
+	struct kref ref;
 	struct pci_dev *pdev;
-	struct mutex lock;	/* serialises attach/detach and state */
+
+	struct mutex lock;		/* attachment state below */
+	struct pa_context *ctx;		/* attached to; NULL when free */
+	struct file *file;		/* the device fd, while attached */
+	bool revoked;			/* taken back: fd answers -ENODEV */
+	bool unbound;			/* driver remove() has run */
+	struct pci_saved_state *pristine; /* config saved at attach */
+
+	/* Held for read by every access to BARs/ROM, for write by reset,
+	 * memory-decode changes and revocation (which also zap mmaps).
+	 */
+	struct rw_semaphore memory_lock;
+	struct inode *inode;		/* of the device fd: its BAR mmaps */
+
+	struct pa_regions *regions;	/* regions.c */
+	struct pa_irqs *irqs;		/* irq.c */
+	struct list_head ctx_node;	/* in ctx->devices, under ctx->lock */
 };
+
+/* An open of /dev/pciassign. */
+struct pa_context {
+	struct kref ref;
+	struct mutex lock;		/* devices, groups, domain */
+	struct iommu_domain *domain;	/* created by the first attach */
+	struct list_head devices;	/* attached pa_devices */
+	struct list_head groups;	/* struct pa_group_claim */
+	struct pa_dma *dma;		/* dma.c: mappings of the domain */
+};
+
+/* The PCI core found a reset method (FLR, PM, bus...) for the function. */
+static inline bool pa_reset_supported(struct pci_dev *pdev)
+{
+	return pdev->reset_methods[0] != 0;
+}
 
 /* pci_driver.c */
 int pa_pci_driver_register(void);
 void pa_pci_driver_unregister(void);
+struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev);
+bool pa_pci_driver_owns(struct pci_dev *pdev);
+void pa_device_put(struct pa_device *padev);
 
-/* chardev.c */
+/* context.c: /dev/pciassign and contexts */
 int pa_chardev_register(void);
 void pa_chardev_unregister(void);
+void pa_context_get(struct pa_context *ctx);
+void pa_context_put(struct pa_context *ctx);
+
+/* attach.c: ownership, device fds, detach, reset, revocation */
+long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg);
+void pa_device_release_fd(struct pa_device *padev, struct file *file);
+void pa_device_revoke(struct pa_device *padev, const char *why);
+int pa_device_reset(struct pa_device *padev);
+
+/* device_fd.c */
+extern const struct file_operations pa_device_fops;
+
+/* pseudofs.c: files with their own inode, so BAR mmaps can be zapped */
+int pa_pseudofs_init(void);
+void pa_pseudofs_exit(void);
+struct inode *pa_pseudofs_inode(void);
+struct file *pa_pseudofs_file(struct inode *inode, const char *name,
+			      const struct file_operations *fops, void *priv);
+
+/*
+ * dma.c: DMA mappings of a context's IOMMU domain. The domain pointer is
+ * ctx->domain; it is NULL until the first device is attached, and never
+ * changes after that for the context's life.
+ */
+int pa_dma_create(struct pa_context *ctx);
+void pa_dma_destroy(struct pa_context *ctx);	/* unmap and unpin all */
+long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg);
+long pa_dma_ioctl_unmap(struct pa_context *ctx, void __user *uarg);
+long pa_dma_ioctl_iommu_info(struct pa_context *ctx, void __user *uarg);
+
+/*
+ * regions.c: config space, BARs and ROM of an attached device. init runs
+ * at attach (claims the BARs), teardown at detach; zap removes every
+ * userspace mapping of the BARs (they fault back in on demand when the
+ * device can decode again). Callers hold memory_lock for write around zap.
+ */
+int pa_regions_init(struct pa_device *padev);
+void pa_regions_teardown(struct pa_device *padev);
+void pa_regions_zap(struct pa_device *padev);
+long pa_regions_ioctl_info(struct pa_device *padev, void __user *uarg);
+ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
+		      size_t count, loff_t *ppos, bool write);
+int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma);
+
+/*
+ * irq.c: INTx, MSI, MSI-X and the request eventfd. init at attach;
+ * teardown disables every vector, frees the IRQs and drops the eventfds.
+ */
+int pa_irq_init(struct pa_device *padev);
+void pa_irq_teardown(struct pa_device *padev);
+long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg);
+long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg);
+/* Signal the request eventfd (host wants the device back). */
+void pa_irq_signal_request(struct pa_device *padev);
 
 /* uargs.c */
 int pa_copy_args(void *dst, size_t minsz, size_t maxsz, const void __user *uarg);

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attaching a device to a context: the checks that make assignment safe
+ * (IOMMU present, group viable, interrupt remapping), DMA ownership of the
+ * IOMMU group, the device fd, and the reverse path shared by close and
+ * revocation: quiesce, reset, restore, give the group back.
+ */
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "pciassign.h"
+
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Attach devices even without interrupt remapping (a guest can then forge MSIs to the host). Default: N");
+
+/* A context's claim of one IOMMU group's DMA ownership. */
+struct pa_group_claim {
+	struct list_head node;
+	struct iommu_group *group;
+	unsigned int users;	/* attached devices of the context in it */
+};
+
+struct pa_viability {
+	struct device *offender;
+};
+
+/*
+ * A group member may have no driver, be ours, or be a PCIe port (port
+ * services do no DMA); any other driver does DMA through the group.
+ */
+static int pa_check_member(struct device *dev, void *data)
+{
+	struct pa_viability *v = data;
+	struct pci_dev *pdev;
+
+	if (!dev->driver)
+		return 0;
+	if (dev_is_pci(dev)) {
+		pdev = to_pci_dev(dev);
+		if (pa_pci_driver_owns(pdev))
+			return 0;
+		if (pdev->hdr_type == PCI_HEADER_TYPE_BRIDGE &&
+		    !strcmp(dev->driver->name, "pcieport"))
+			return 0;
+	}
+	v->offender = dev;
+	return -EXDEV;
+}
+
+static struct pa_group_claim *pa_find_claim(struct pa_context *ctx,
+					    struct iommu_group *group)
+{
+	struct pa_group_claim *claim;
+
+	list_for_each_entry(claim, &ctx->groups, node)
+		if (claim->group == group)
+			return claim;
+	return NULL;
+}
+
+/*
+ * Make @group part of ctx's domain: claim its DMA ownership (the kernel
+ * then refuses host drivers that use the DMA API in it) and attach it.
+ * Called with ctx->lock held.
+ */
+static int pa_group_join(struct pa_context *ctx, struct pci_dev *pdev,
+			 struct iommu_group *group)
+{
+	struct pa_group_claim *claim = pa_find_claim(ctx, group);
+	struct iommu_domain *domain;
+	int ret;
+
+	if (claim) {
+		claim->users++;
+		return 0;
+	}
+
+	claim = kzalloc(sizeof(*claim), GFP_KERNEL_ACCOUNT);
+	if (!claim)
+		return -ENOMEM;
+
+	ret = iommu_group_claim_dma_owner(group, ctx);
+	if (ret) {
+		pci_info(pdev, "IOMMU group %d is owned by another user (%d)\n",
+			 iommu_group_id(group), ret);
+		kfree(claim);
+		return -EBUSY;
+	}
+
+	if (!ctx->domain) {
+		domain = pa_compat_domain_alloc(&pdev->dev);
+		if (IS_ERR(domain)) {
+			ret = PTR_ERR(domain);
+			pci_err(pdev, "cannot allocate an IOMMU domain (%d)\n", ret);
+			goto release;
+		}
+		ctx->domain = domain;
+	}
+
+	ret = iommu_attach_group(ctx->domain, group);
+	if (ret) {
+		pci_err(pdev, "cannot attach IOMMU group %d to the context's domain (%d)\n",
+			iommu_group_id(group), ret);
+		goto release;
+	}
+
+	claim->group = group;
+	claim->users = 1;
+	list_add(&claim->node, &ctx->groups);
+	return 0;
+
+release:
+	iommu_group_release_dma_owner(group);
+	kfree(claim);
+	return ret;
+}
+
+/* Called with ctx->lock held. */
+static void pa_group_leave(struct pa_context *ctx, struct iommu_group *group)
+{
+	struct pa_group_claim *claim = pa_find_claim(ctx, group);
+
+	if (WARN_ON(!claim) || --claim->users)
+		return;
+	iommu_detach_group(ctx->domain, group);
+	iommu_group_release_dma_owner(group);
+	list_del(&claim->node);
+	kfree(claim);
+}
+
+/*
+ * Reset the function if it can be reset. @dev_locked: the caller holds the
+ * device lock (driver remove); otherwise we only try to take it, so a
+ * concurrent remove() waiting for pa_device.lock cannot deadlock with us.
+ */
+static int pa_reset_function(struct pci_dev *pdev, bool dev_locked)
+{
+	if (!pa_reset_supported(pdev))
+		return -ENOTTY;
+	if (dev_locked)
+		return __pci_reset_function_locked(pdev);
+	return pci_try_reset_function(pdev);
+}
+
+/* Refusals that do not depend on the context. */
+static int pa_check_assignable(struct pci_dev *pdev, struct iommu_group *group)
+{
+	struct pa_viability v = { NULL };
+
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
+		pci_info(pdev, "attach refused: a bridge is not assignable\n");
+		return -EINVAL;
+	}
+	if (!group) {
+		pci_info(pdev, "attach refused: device is not behind an IOMMU\n");
+		return -ENXIO;
+	}
+	if (!pa_compat_group_has_isolated_msi(group, &pdev->dev)) {
+		if (!allow_unsafe_interrupts) {
+			pci_info(pdev, "attach refused: no interrupt remapping (allow_unsafe_interrupts=1 overrides, unsafely)\n");
+			return -EPERM;
+		}
+		pci_warn(pdev, "attaching WITHOUT interrupt remapping: the guest can forge MSIs to the host\n");
+	}
+	if (iommu_group_for_each_dev(group, &v, pa_check_member)) {
+		pci_info(pdev, "attach refused: IOMMU group %d not viable, %s is bound to %s\n",
+			 iommu_group_id(group), dev_name(v.offender),
+			 v.offender->driver ? v.offender->driver->name : "?");
+		return -EXDEV;
+	}
+	return 0;
+}
+
+/* Bring the hardware up for a new owner. Called with padev->lock held. */
+static int pa_device_open_hw(struct pa_device *padev)
+{
+	struct pci_dev *pdev = padev->pdev;
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+
+	/* Keep the host's config so every release can go back to it. */
+	pci_save_state(pdev);
+	padev->pristine = pci_store_saved_state(pdev);
+	if (!padev->pristine) {
+		ret = -ENOMEM;
+		goto disable;
+	}
+
+	/* A clean device for the guest; not fatal if there is no method. */
+	ret = pa_reset_function(pdev, false);
+	if (ret && ret != -ENOTTY)
+		pci_info(pdev, "reset at attach failed (%d)\n", ret);
+	pci_restore_state(pdev);
+
+	ret = pa_regions_init(padev);
+	if (ret)
+		goto free_state;
+	ret = pa_irq_init(padev);
+	if (ret)
+		goto regions;
+	return 0;
+
+regions:
+	pa_regions_teardown(padev);
+free_state:
+	kfree(padev->pristine);
+	padev->pristine = NULL;
+disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/*
+ * Quiesce the hardware and give it back as the host had it. Called with
+ * padev->lock held.
+ */
+static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
+{
+	struct pci_dev *pdev = padev->pdev;
+
+	down_write(&padev->memory_lock);
+	pa_regions_zap(padev);
+	pa_irq_teardown(padev);
+	pci_clear_master(pdev);
+
+	if (pa_reset_function(pdev, dev_locked) == -EAGAIN)
+		pci_warn(pdev, "device busy, not reset on release\n");
+	if (padev->pristine) {
+		pci_load_and_free_saved_state(pdev, &padev->pristine);
+		pci_restore_state(pdev);
+	}
+
+	pa_regions_teardown(padev);
+	pci_disable_device(pdev);
+	up_write(&padev->memory_lock);
+}
+
+/* Undo an attach. Called with padev->lock held. */
+static void pa_device_detach(struct pa_device *padev, bool dev_locked)
+{
+	struct pa_context *ctx = padev->ctx;
+	struct iommu_group *group;
+
+	if (!ctx)
+		return;
+
+	pa_device_close_hw(padev, dev_locked);
+
+	group = iommu_group_get(&padev->pdev->dev);
+	mutex_lock(&ctx->lock);
+	list_del(&padev->ctx_node);
+	pa_group_leave(ctx, group);
+	mutex_unlock(&ctx->lock);
+	iommu_group_put(group);
+
+	padev->ctx = NULL;
+	pa_context_put(ctx);
+	pci_info(padev->pdev, "detached\n");
+}
+
+/* The device fd is being closed (or the VMM died). */
+void pa_device_release_fd(struct pa_device *padev, struct file *file)
+{
+	mutex_lock(&padev->lock);
+	if (padev->file == file) {
+		pa_device_detach(padev, false);
+		padev->file = NULL;
+		padev->inode = NULL;
+	}
+	mutex_unlock(&padev->lock);
+	pa_device_put(padev);
+}
+
+/*
+ * Take the device back from its owner now: the device fd stays open but
+ * answers -ENODEV. Called by driver remove() with the device lock held.
+ */
+void pa_device_revoke(struct pa_device *padev, const char *why)
+{
+	mutex_lock(&padev->lock);
+	if (padev->ctx) {
+		pci_warn(padev->pdev, "revoking from its owner: %s\n", why);
+		pa_device_detach(padev, true);
+		padev->revoked = true;
+	}
+	mutex_unlock(&padev->lock);
+}
+
+/* PCIASSIGN_DEVICE_RESET. Called with padev->lock held. */
+int pa_device_reset(struct pa_device *padev)
+{
+	int ret;
+
+	down_write(&padev->memory_lock);
+	pa_regions_zap(padev);
+	ret = pa_reset_function(padev->pdev, false);
+	up_write(&padev->memory_lock);
+	return ret;
+}
+
+/* Attach @padev to @ctx and return a new device fd. */
+static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
+{
+	struct pci_dev *pdev = padev->pdev;
+	struct iommu_group *group;
+	struct file *file;
+	struct inode *inode;
+	int fd, ret;
+
+	mutex_lock(&padev->lock);
+	if (padev->unbound) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (padev->ctx) {
+		pci_info(pdev, "attach refused: already attached to another context\n");
+		ret = -EBUSY;
+		goto unlock;
+	}
+
+	group = iommu_group_get(&pdev->dev);
+	ret = pa_check_assignable(pdev, group);
+	if (ret)
+		goto put_group;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto put_group;
+	}
+	inode = pa_pseudofs_inode();
+	if (IS_ERR(inode)) {
+		ret = PTR_ERR(inode);
+		goto put_fd;
+	}
+	/* The file's reference on padev is taken once the file exists. */
+	file = pa_pseudofs_file(inode, "[pciassign-device]", &pa_device_fops, padev);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto put_fd;
+	}
+	kref_get(&padev->ref);
+
+	mutex_lock(&ctx->lock);
+	ret = pa_group_join(ctx, pdev, group);
+	mutex_unlock(&ctx->lock);
+	if (ret)
+		goto put_file;
+
+	ret = pa_device_open_hw(padev);
+	if (ret) {
+		mutex_lock(&ctx->lock);
+		pa_group_leave(ctx, group);
+		mutex_unlock(&ctx->lock);
+		goto put_file;
+	}
+
+	mutex_lock(&ctx->lock);
+	list_add(&padev->ctx_node, &ctx->devices);
+	mutex_unlock(&ctx->lock);
+	pa_context_get(ctx);
+	padev->ctx = ctx;
+	padev->file = file;
+	padev->inode = inode;
+	padev->revoked = false;
+	iommu_group_put(group);
+	mutex_unlock(&padev->lock);
+
+	fd_install(fd, file);
+	pci_info(pdev, "attached (owner pid %d)\n", task_tgid_nr(current));
+	return fd;
+
+put_file:
+	mutex_unlock(&padev->lock);
+	/* Not yet padev->file: its release only drops the reference. */
+	fput(file);
+	put_unused_fd(fd);
+	iommu_group_put(group);
+	return ret;
+put_fd:
+	put_unused_fd(fd);
+put_group:
+	iommu_group_put(group);
+unlock:
+	mutex_unlock(&padev->lock);
+	return ret;
+}
+
+long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg)
+{
+	struct pciassign_attach a;
+	struct pa_device *padev;
+	struct pci_dev *pdev;
+	long ret;
+
+	ret = pa_copy_args(&a, offsetofend(struct pciassign_attach, devfn),
+			   sizeof(a), uarg);
+	if (ret)
+		return ret;
+	if (a.flags || a.reserved)
+		return -EINVAL;
+
+	pdev = pci_get_domain_bus_and_slot(a.segment, a.bus, a.devfn);
+	if (!pdev)
+		return -ENODEV;
+	padev = pa_device_get_by_pdev(pdev);
+	if (!padev) {
+		pci_info(pdev, "attach refused: not bound to pciassign\n");
+		pci_dev_put(pdev);
+		return -ENODEV;
+	}
+	pci_dev_put(pdev);
+
+	ret = pa_attach(ctx, padev);
+	pa_device_put(padev);
+	return ret;
+}

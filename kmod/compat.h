@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels pciassign supports (6.1 .. 6.12)
+ * lives here, behind one helper each, so the rest of the module is written
+ * against a single API.
+ */
+#ifndef PCIASSIGN_COMPAT_H
+#define PCIASSIGN_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/iommu.h>
+#include <linux/irqdomain.h>
+#include <linux/msi.h>
+
+/*
+ * Paging-domain allocation: 6.11 added iommu_paging_domain_alloc(dev)
+ * (ERR_PTR on failure); before it the domain came from the bus (NULL on
+ * failure).
+ */
+static inline struct iommu_domain *pa_compat_domain_alloc(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	return iommu_paging_domain_alloc(dev);
+#else
+	struct iommu_domain *domain = iommu_domain_alloc(dev->bus);
+
+	return domain ? domain : ERR_PTR(-ENOMEM);
+#endif
+}
+
+/*
+ * Whether MSIs of @dev's group are isolated (interrupt remapping): 6.3
+ * replaced IOMMU_CAP_INTR_REMAP with per-group isolated-MSI tracking.
+ */
+static inline bool pa_compat_group_has_isolated_msi(struct iommu_group *group,
+						    struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	return iommu_group_has_isolated_msi(group);
+#else
+	return device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP) ||
+	       irq_domain_check_msi_remap();
+#endif
+}
+
+/* iommu_map() takes a gfp argument since 6.3. */
+static inline int pa_compat_iommu_map(struct iommu_domain *domain,
+				      unsigned long iova, phys_addr_t paddr,
+				      size_t size, int prot)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	return iommu_map(domain, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
+#else
+	return iommu_map(domain, iova, paddr, size, prot);
+#endif
+}
+
+#endif /* PCIASSIGN_COMPAT_H */
