@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check.sh: every test pciassign has, ending with one "N passed, N failed".
 #   RIG_KERNELS="6.1 6.12"  kernels to build for and boot (default: both)
+#   RIG_PROFILES="default"  rig machine profiles (default: all three)
 #   PCIASSIGN_CASES=REGEX   run only the guest cases whose name matches
 set -uo pipefail
 . "$(dirname "$0")/rig-env.sh"
@@ -54,8 +55,11 @@ for short in $kernels; do
 	build_step "build/kmod-$short" "$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi"
 	build_step "build/kmod-$short-sparse" env PCIASSIGN_KCFLAGS= \
 		make -s -C "$(rig_kdir "$abi")" M="$PCIASSIGN_BUILD/kmod-$abi/kmod" C=2 modules
-	step "vm/$short" "$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" -m \
-		"$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko" -c "${PCIASSIGN_CASES:-}"
+	for profile in ${RIG_PROFILES:-default nointremap noiommu}; do
+		step "vm/$short-$profile" "$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" \
+			-p "$profile" -m "$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko" \
+			-c "${PCIASSIGN_CASES:-}"
+	done
 done
 
 passed=$(grep -c '^PASS: ' "$results")

@@ -13,7 +13,7 @@ guestbin=$PCIASSIGN_BUILD/guest-bin
 
 # Host drivers for the emulated devices, VFIO for side-by-side runs and KVM
 # for nested guests.
-GUEST_MODULES=(e1000e nvme vfio-pci vfio_iommu_type1 kvm_amd)
+GUEST_MODULES=(e1000e e1000 nvme vfio-pci vfio_iommu_type1 kvm_amd)
 
 root=$(mktemp -d "$PCIASSIGN_BUILD/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -42,7 +42,7 @@ depmod -b "$root" "$abi"
 
 cp "$PCIASSIGN_TOP"/tests/vm/guest/init "$root/"
 cp "$PCIASSIGN_TOP"/tests/vm/guest/{run-cases,lib.sh,demo} "$root/tests/"
-cp -r "$PCIASSIGN_TOP"/tests/vm/guest/cases "$root/tests/"
+cp -r "$PCIASSIGN_TOP"/tests/vm/guest/cases "$PCIASSIGN_TOP"/tests/vm/guest/profiles "$root/tests/"
 cp "$guestbin"/* "$root/tests/bin/"
 cp "$PCIASSIGN_TOP/VERSION" "$root/tests/expected-version"
 chmod +x "$root/init"

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# run-vm.sh [-k 6.1|6.12] [-c CASE_REGEX] [-t TIMEOUT_S] [-m MODULE_KO] [-d]
+# run-vm.sh [-k 6.1|6.12] [-p PROFILE] [-c CASE_REGEX] [-t TIMEOUT_S] [-m MODULE_KO] [-d]
 # Boots the rig guest under QEMU (TCG, q35, intel-iommu with interrupt
 # remapping) with edu, e1000e and nvme, runs the guest test cases and
 # prints "PASS: <kernel>/<test>" or "FAIL: <kernel>/<test>: why" per test.
+# Profiles change the machine for the cases that need another one:
+#   default     the full rig; cases in tests/vm/guest/cases/
+#   nointremap  the IOMMU without interrupt remapping; profiles/nointremap/
+#   noiommu     no IOMMU at all; profiles/noiommu/
 # Exit status: 0 if every test passed.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/rig-env.sh"
 
-short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-600} ko="" demo=""
-while getopts "k:c:t:m:d" o; do
+short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-600} ko="" demo="" profile=default
+while getopts "k:p:c:t:m:d" o; do
 	case $o in
 	k) short=$OPTARG ;;
+	p) profile=$OPTARG ;;
 	c) cases=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
 	m) ko=$OPTARG ;;
@@ -27,14 +32,22 @@ if [ -z "$ko" ]; then
 fi
 make -s -C "$PCIASSIGN_TOP/tests/vm" guest-bin
 
-run=$PCIASSIGN_BUILD/vm/$short
+run=$PCIASSIGN_BUILD/vm/$short-$profile
+[ "$profile" = default ] && run=$PCIASSIGN_BUILD/vm/$short
 rm -rf "$run" && mkdir -p "$run"
 "$PCIASSIGN_TOP/tests/vm/build-initramfs.sh" "$abi" "$ko" "$run/initramfs.gz"
 
 disk=$PCIASSIGN_CACHE/nvme-disk.img
 [ -f "$disk" ] || truncate -s 16M "$disk"
 
-append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases"
+iommu=(-device intel-iommu,intremap=on)
+append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile"
+case $profile in
+default) ;;
+nointremap) iommu=(-device intel-iommu,intremap=off) ;;
+noiommu) iommu=() append=${append/intel_iommu=on/intel_iommu=off} ;;
+*) die "unknown profile '$profile'" ;;
+esac
 log=$run/console.log
 : >"$log"
 if [ -n "$demo" ]; then
@@ -50,13 +63,16 @@ set +e
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
 	-M q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m 1G \
 	-nodefaults -vga none -display none -no-reboot \
-	-device intel-iommu,intremap=on \
+	"${iommu[@]}" \
 	-device edu \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
 	-device e1000e,bus=rp1 \
 	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
 	-drive if=none,id=nvme0,file="$disk",format=raw \
 	-device nvme,bus=rp2,drive=nvme0,serial=pciassign0 \
+	-device pcie-root-port,id=rp3,chassis=3,slot=3 \
+	-device edu,bus=rp3,addr=0.0,multifunction=on \
+	-device e1000,bus=rp3,addr=0.1 \
 	-serial "file:$log" \
 	-qmp "unix:$run/qmp.sock,server=on,wait=off" \
 	-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \
@@ -72,4 +88,6 @@ if [ -n "$demo" ]; then
 	tail -n 30 "$log" >&2
 	exit 1
 fi
-exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$short" "$log" "$qrc"
+label=$short
+[ "$profile" = default ] || label=$short-$profile
+exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$label" "$log" "$qrc"

@@ -33,6 +33,13 @@ find_pci() {
 EDU_ID="1234 11e8"
 E1000E_ID="8086 10d3"
 NVME_ID="1b36 0010"
+E1000_ID="8086 100e"
+
+# The edu that shares a multifunction slot (and IOMMU group) with an e1000.
+find_grouped_edu() {
+	nic=$(find_pci $E1000_ID) || return 1
+	echo "${nic%.*}.0"
+}
 
 # Name of the driver bound to a PCI function, or empty.
 pci_driver() {
