@@ -1,16 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pciassign(8): inspect and prepare PCI devices for assignment. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "libpciassign.h"
+#include "cli.h"
 
-static int cmd_version(void)
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pciassign: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_bdf_arg(const struct cli *c, const char *cmd, struct pa_bdf *out)
+{
+	if (c->argc != 1) {
+		cli_err("'%s' takes one PCI address (SSSS:BB:DD.F), see 'pciassign help'", cmd);
+		return -EINVAL;
+	}
+	if (pa_bdf_parse(c->argv[0], out)) {
+		cli_err("'%s' is not a PCI address: use SSSS:BB:DD.F or BB:DD.F, as in 'pciassign list'",
+			c->argv[0]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_version(struct cli *c)
 {
 	struct pa_version v;
 	int fd, ret;
 
+	(void)c;
 	printf("pciassign tools %s\n", PCIASSIGN_VERSION);
 	fd = pa_context_open();
 	if (fd < 0) {
@@ -30,24 +57,129 @@ static int cmd_version(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pciassign COMMAND\n\n"
-		   "commands:\n"
-		   "  version    print the tools', module's and API versions\n");
+	fprintf(f,
+		"usage: pciassign [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+		"commands:\n"
+		"  list [--json]              every PCI function: IDs, class, driver, IOMMU group,\n"
+		"                             whether it can be assigned and why\n"
+		"  info BDF [--json]          BARs, ROM, capabilities and interrupts of a function\n"
+		"  config BDF [--host]        config space in lspci -xxx format (lspci -F FILE decodes\n"
+		"                             it): the guest's view, or the host's raw bytes (--host)\n"
+		"  bind BDF                   hand a function to pciassign (its driver is remembered)\n"
+		"  unbind BDF                 give it back to the driver it had\n"
+		"  check [BDF] [--json]       is the host ready for assignment (of BDF)?\n"
+		"  version                    print the tools', module's and API versions\n\n"
+		"global options:\n"
+		"  --sysfs-root DIR           read sysfs under DIR instead of /sys\n"
+		"  --proc-root DIR            read procfs under DIR instead of /proc\n"
+		"  --dev-root DIR             look for the device node under DIR instead of /dev\n"
+		"  --state-dir DIR            remember host drivers in DIR (default /run/pciassign)\n\n"
+		"exit status: 0 ok, 1 failure, 2 usage error\n");
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *c);
+	bool json, host;	/* options the command takes */
+} cmds[] = {
+	{ "list", cmd_list, true, false },
+	{ "info", cmd_info, true, false },
+	{ "config", cmd_config, false, true },
+	{ "bind", cmd_bind, false, false },
+	{ "unbind", cmd_unbind, false, false },
+	{ "check", cmd_check, true, false },
+	{ "version", cmd_version, false, false },
+};
+
+/* Global options: "--opt DIR" or "--opt=DIR". Returns 1 if consumed. */
+static int global_opt(struct cli *c, int argc, char **argv, int *i)
+{
+	static const char *const names[] = {
+		"--sysfs-root", "--proc-root", "--dev-root", "--state-dir"
+	};
+	const char **slots[] = {
+		&c->host.sysfs_root, &c->host.proc_root, &c->host.dev_root,
+		&c->host.state_dir
+	};
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t l = strlen(names[k]);
+
+		if (strncmp(argv[*i], names[k], l))
+			continue;
+		if (argv[*i][l] == '=') {
+			*slots[k] = argv[*i] + l + 1;
+			return 1;
+		}
+		if (argv[*i][l])
+			continue;
+		if (*i + 1 >= argc) {
+			cli_err("%s needs a directory", names[k]);
+			return -1;
+		}
+		*slots[k] = argv[++*i];
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	static char *pos[64];
+	struct cli c = { 0 };
+	const char *cmd = NULL;
+	size_t k;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		r = global_opt(&c, argc, argv, &i);
+		if (r < 0)
+			return CLI_USAGE;
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "--json")) {
+			c.json = true;
+		} else if (!strcmp(argv[i], "--host")) {
+			c.host_view = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return CLI_OK;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			cli_err("unknown option '%s'", argv[i]);
+			usage(stderr);
+			return CLI_USAGE;
+		} else if (!cmd) {
+			cmd = argv[i];
+		} else if (c.argc < (int)(sizeof(pos) / sizeof(pos[0]))) {
+			pos[c.argc++] = argv[i];
+		} else {
+			cli_err("too many arguments");
+			return CLI_USAGE;
+		}
+	}
+	c.argv = pos;
+	if (!cmd) {
 		usage(stderr);
-		return 2;
+		return CLI_USAGE;
 	}
-	if (!strcmp(argv[1], "version"))
-		return cmd_version();
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+	if (!strcmp(cmd, "help")) {
 		usage(stdout);
-		return 0;
+		return CLI_OK;
 	}
-	fprintf(stderr, "pciassign: unknown command '%s'\n", argv[1]);
+	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		if (strcmp(cmd, cmds[k].name))
+			continue;
+		if (c.json && !cmds[k].json) {
+			cli_err("'%s' has no --json output", cmd);
+			return CLI_USAGE;
+		}
+		if (c.host_view && !cmds[k].host) {
+			cli_err("--host only applies to 'config'");
+			return CLI_USAGE;
+		}
+		return cmds[k].fn(&c);
+	}
+	cli_err("unknown command '%s'", cmd);
 	usage(stderr);
-	return 2;
+	return CLI_USAGE;
 }
