@@ -105,6 +105,13 @@ static void chain_invalid_rejected(void **state)
 	add_msi(&d, 0x40, false, false, 0);
 	cfg_add_cap(&d, 0x4c, 0x0d);
 	assert_int_equal(vc_open_err(&d, NULL), 0);
+	/* a hidden duplicate MSI whose body covers a passed-through vendor cap */
+	cfg_init(&d, 0x8086, 0x1234);
+	add_msi(&d, 0x40, false, false, 0);
+	add_msi(&d, 0x60, true, true, 0);
+	cfg_add_cap(&d, 0x70, PCI_CAP_ID_VNDR)[2] = 8;
+	assert_int_equal(vc_open_err(&d, NULL), -EINVAL);
+	assert_non_null(strstr(d.log, "at 0x60 (0x18 bytes) overlaps"));
 	/* past the end of config space */
 	cfg_init(&d, 0x8086, 0x1234);
 	add_msi(&d, 0xf0, true, true, 0);

@@ -149,6 +149,7 @@ static int vc_init_bar(struct pa_vconfig *vc, unsigned int i, unsigned int *next
 	if (mem64) {
 		pa_vc_put(vc->shadow + o + 4, 4, 0);
 		pa_vc_put(vc->wmask + o + 4, 4, (uint32_t)(mask >> 32));
+		vc->bar_upper[i + 1] = true;
 		*next = i + 2;
 	}
 	return 0;
@@ -462,13 +463,8 @@ int pa_vconfig_get_bar(const struct pa_vconfig *vc, unsigned int index,
 		return 0;
 	}
 	/* The upper half of a 64-bit BAR is not a BAR of its own. */
-	if (index > 0) {
-		uint32_t prev = pa_vc_get(vc->shadow + PCI_BASE_ADDRESS_0 + 4 * (index - 1), 4);
-
-		if (vc->opts.bar_size[index - 1] && !(prev & PCI_BASE_ADDRESS_SPACE_IO) &&
-		    (prev & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64)
-			return 0;
-	}
+	if (vc->bar_upper[index])
+		return 0;
 	out->size = vc->opts.bar_size[index];
 	if (!out->size)
 		return 0;

@@ -206,6 +206,7 @@ static void apply_policy(struct pa_vconfig *vc, const struct pa_vc_cap_policy *p
 int pa_vc_build_caps(struct pa_vconfig *vc)
 {
 	uint8_t all[PA_VC_MAX_CAPS];
+	uint16_t ext[PA_VC_MAX_CAPS];
 	bool seen[PA_VCONFIG_LEGACY_SIZE / 4] = { false };
 	unsigned int nall = 0;
 	uint8_t ptr, prev;
@@ -228,36 +229,50 @@ int pa_vc_build_caps(struct pa_vconfig *vc)
 		all[nall++] = ptr;
 	}
 
-	/* Choose, size and check what is exposed. */
+	/*
+	 * Choose, size and check what is exposed. Extents of every instance
+	 * whose layout is known (kept or duplicate) are checked for overlap,
+	 * so that bytes passed through for one capability can never be the
+	 * registers of another, even a hidden one; unknown ones count with
+	 * their 2-byte header.
+	 */
 	for (unsigned int i = 0; i < nall; i++) {
 		uint8_t pos = all[i], id = vc->host[pos];
 		const struct pa_vc_cap_policy *p = find_policy(id);
-		int size;
+		bool keep = p && (p->all_instances || !pa_vconfig_find_cap(vc, id));
+		int size = 2;
 
-		if (!p || (!p->all_instances && pa_vconfig_find_cap(vc, id)))
-			continue;	/* hidden */
-		size = p->size(vc, pos);
-		if (size < 0)
-			return size;
-		if (pos + size > PA_VCONFIG_LEGACY_SIZE) {
+		if (p) {
+			size = p->size(vc, pos);
+			if (size < 0 && keep)
+				return size;
+			if (size < 2)
+				size = 2;
+		}
+		if (keep && pos + size > PA_VCONFIG_LEGACY_SIZE) {
 			pa_vc_log(vc, "%s capability at 0x%02x (0x%x bytes) runs past 0xff",
 				  p->name, pos, size);
 			return -EINVAL;
 		}
-		if (p->check && p->check(vc, pos, (unsigned int)size))
+		if (keep && p->check && p->check(vc, pos, (unsigned int)size))
 			return -EINVAL;
-		for (unsigned int j = 0; j < nall; j++) {
-			if (all[j] > pos && all[j] < pos + size) {
-				pa_vc_log(vc, "%s capability at 0x%02x (0x%x bytes) overlaps "
-					  "capability 0x%02x at 0x%02x", p->name, pos, size,
-					  vc->host[all[j]], all[j]);
-				return -EINVAL;
-			}
+		ext[i] = (uint16_t)size;
+		if (keep) {
+			vc->cap_pos[vc->ncaps] = pos;
+			vc->cap_id[vc->ncaps] = id;
+			vc->cap_size[vc->ncaps] = (uint8_t)size;
+			vc->ncaps++;
 		}
-		vc->cap_pos[vc->ncaps] = pos;
-		vc->cap_id[vc->ncaps] = id;
-		vc->cap_size[vc->ncaps] = (uint8_t)size;
-		vc->ncaps++;
+	}
+	for (unsigned int i = 0; i < nall; i++) {
+		for (unsigned int j = 0; j < nall; j++) {
+			if (i == j || all[j] < all[i] || all[j] >= all[i] + ext[i])
+				continue;
+			pa_vc_log(vc, "capability 0x%02x at 0x%02x (0x%x bytes) overlaps "
+				  "capability 0x%02x at 0x%02x", vc->host[all[i]], all[i],
+				  ext[i], vc->host[all[j]], all[j]);
+			return -EINVAL;
+		}
 	}
 
 	/* Fill the tables, then link the kept ones in device order. */

@@ -71,6 +71,9 @@ struct pa_vconfig {
 	uint8_t pass[PA_VCONFIG_SPACE_SIZE];
 	uint8_t init_shadow[PA_VCONFIG_SPACE_SIZE];
 
+	/* BAR i is the upper half of 64-bit BAR i - 1 (fixed at init). */
+	bool bar_upper[PA_VCONFIG_NUM_BARS];
+
 	uint8_t ncaps;				/* kept capabilities */
 	uint8_t cap_pos[PA_VC_MAX_CAPS];
 	uint8_t cap_id[PA_VC_MAX_CAPS];
