@@ -26,8 +26,11 @@
  *     bits from the device), never written to the device;
  *   - command: I/O, memory, bus master and INTx-disable are tracked in the
  *     shadow and forwarded; all other command bits read 0 and are dropped;
+ *     the shadow starts at 0 (nothing is written to the device at init);
  *   - status: capability-list bit follows the rebuilt chain, interrupt
  *     status bit live, error bits emulated write-1-to-clear;
+ *   - a capability list that loops, is misaligned, points below 0x40, or
+ *     whose known layouts overlap (even a hidden duplicate's) is refused;
  *   - capabilities re-linked at their device offsets: MSI, MSI-X, PM,
  *     PCIe, PCI-X (first instance of each), VPD and every vendor-specific
  *     capability; everything else is unlinked and reads 0;
