@@ -491,7 +491,7 @@ int pa_host_assignability(const struct pa_host *h, const struct pa_pci_func *f,
 	} else if (f->driver[0]) {
 		out->verdict = PA_VERDICT_OK;
 		msgf(out->reason, sizeof(out->reason),
-		     "ok (now bound to %s; 'pciassign bind %s' hands it over)", f->driver, name);
+		     "ok, now bound to %s: 'pciassign bind %s' hands it over", f->driver, name);
 	} else {
 		out->verdict = PA_VERDICT_OK;
 		msgf(out->reason, sizeof(out->reason), "ok");

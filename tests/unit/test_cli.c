@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: the pciassign CLI binary run against fake sysfs trees: text
+ * and JSON output, exit codes, the lspci hex format (decoded by the host's
+ * lspci -F when it is installed).
+ */
+#include <ctype.h>
+#include <sys/wait.h>
+
+#include "fake_sysfs.h"
+
+static int setup(void **state)
+{
+	struct fake *f = malloc(sizeof(*f));
+
+	assert_non_null(f);
+	fake_init(f);
+	fake_rig(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fake_destroy(*state);
+	free(*state);
+	return 0;
+}
+
+static const char *cli_path(void)
+{
+	const char *p = getenv("PCIASSIGN_CLI");
+
+	return p ? p : PCIASSIGN_TOP "/build/user/pciassign";
+}
+
+static char out[65536], err[8192];
+
+/* Run the CLI on the fake tree; stdout in out, stderr in err; exit status. */
+static int run(const struct fake *f, const char *args)
+{
+	char cmd[8192], errpath[PATH_MAX];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(errpath, sizeof(errpath), "%s/stderr", f->root);
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' --sysfs-root '%s' --proc-root '%s' --dev-root '%s' --state-dir '%s' %s 2>'%s'",
+		 cli_path(), f->sys, f->proc, f->dev, f->run, args, errpath);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	st = pclose(p);
+	snprintf(err, sizeof(err), "%s", fake_read(f, "stderr"));
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* ---- a small strict JSON validator ---- */
+
+static const char *ws(const char *s)
+{
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *jvalue(const char *s, int depth);
+
+static const char *jstring(const char *s)
+{
+	if (*s++ != '"')
+		return NULL;
+	while (*s && *s != '"') {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\') {
+			s++;
+			if (*s == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit((unsigned char)s[i]))
+						return NULL;
+				s += 4;
+			} else if (!strchr("\"\\/bfnrt", *s) || !*s) {
+				return NULL;
+			}
+		}
+		s++;
+	}
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *jnumber(const char *s)
+{
+	const char *b;
+
+	if (*s == '-')
+		s++;
+	b = s;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (s == b || (*b == '0' && s - b > 1))
+		return NULL;
+	return s;
+}
+
+static const char *jvalue(const char *s, int depth)
+{
+	char close;
+
+	s = ws(s);
+	if (depth > 32)
+		return NULL;
+	if (*s == '"')
+		return jstring(s);
+	if (!strncmp(s, "true", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	if (!strncmp(s, "null", 4))
+		return s + 4;
+	if (*s != '{' && *s != '[')
+		return jnumber(s);
+	close = *s == '{' ? '}' : ']';
+	s = ws(s + 1);
+	if (*s == close)
+		return s + 1;
+	for (;;) {
+		if (close == '}') {
+			s = jstring(ws(s));
+			if (!s)
+				return NULL;
+			s = ws(s);
+			if (*s++ != ':')
+				return NULL;
+		}
+		s = jvalue(s, depth + 1);
+		if (!s)
+			return NULL;
+		s = ws(s);
+		if (*s == close)
+			return s + 1;
+		if (*s++ != ',')
+			return NULL;
+	}
+}
+
+static void assert_json(const char *doc)
+{
+	const char *end = jvalue(doc, 0);
+
+	if (!end || *ws(end))
+		fail_msg("invalid JSON near offset %td: %s", end ? end - doc : -1, doc);
+}
+
+static void json_validator_rejects(void **state)
+{
+	(void)state;
+	/* The validator itself must be able to fail. */
+	assert_null(jvalue("{\"a\":1,}", 0));
+	assert_null(jvalue("[1 2]", 0));
+	assert_null(jvalue("\"a\nb\"", 0));
+	assert_null(jvalue("{\"a\" 1}", 0));
+	assert_non_null(jvalue("{\"a\":[1,-2,\"\\u0001\",{},true]}", 0));
+}
+
+/* The line of `list` for one BDF. */
+static const char *line_of(const char *text, const char *bdf)
+{
+	static char line[1024];
+	const char *p = strstr(text, bdf);
+
+	if (!p)
+		return "";
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+	return line;
+}
+
+static void list_text(void **state)
+{
+	struct fake *f = *state;
+	const char *l;
+
+	assert_int_equal(run(f, "list"), 0);
+	l = line_of(out, EDU_BDF);
+	assert_non_null(strstr(l, "1234:11e8"));
+	assert_non_null(strstr(l, " yes (ok)"));
+	l = line_of(out, NIC_BDF);
+	assert_non_null(strstr(l, "e1000e"));
+	assert_non_null(strstr(l, " yes "));
+	l = line_of(out, PORT_BDF);
+	assert_non_null(strstr(l, "pcieport"));
+	assert_non_null(strstr(l, " no ("));
+	assert_non_null(strstr(l, "bridge"));
+	/* The rows come sorted by address. */
+	assert_true(strstr(out, PORT_BDF) < strstr(out, EDU_BDF));
+	assert_true(strstr(out, EDU_BDF) < strstr(out, NIC_BDF));
+}
+
+static void list_json(void **state)
+{
+	struct fake *f = *state;
+
+	/* A driver name that needs escaping must not break the document. */
+	fake_add_driver(f, "we\"ird");
+	fake_set_driver(f, NVME_BDF, "we\"ird");
+	assert_int_equal(run(f, "list --json"), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"bdf\":\"" EDU_BDF "\""));
+	assert_non_null(strstr(out, "\"driver\":\"e1000e\""));
+	assert_non_null(strstr(out, "\"driver\":\"we\\\"ird\""));
+	assert_non_null(strstr(out, "\"iommu_group\":3"));
+	assert_non_null(strstr(out, "\"verdict\":\"bridge\""));
+}
+
+static void info_text_and_json(void **state)
+{
+	struct fake *f = *state;
+
+	assert_int_equal(run(f, "info " NIC_BDF), 0);
+	assert_non_null(strstr(out, "BAR0: mem 0xfe440000-0xfe45ffff (128 KiB) 32-bit"));
+	assert_non_null(strstr(out, "BAR2: io 0xc000-0xc01f (32 B)"));
+	assert_non_null(strstr(out, "ROM: 256 KiB"));
+	assert_non_null(strstr(out, "IRQ: pin A, irq 11"));
+	assert_non_null(strstr(out, "MSI-X: 5 vector(s)"));
+	assert_non_null(strstr(out, "PCI Express"));
+	assert_non_null(strstr(out, "Advanced Error Reporting"));
+	assert_int_equal(run(f, "info " NVME_BDF " --json"), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"mem64\":true"));
+	assert_non_null(strstr(out, "\"msix_vectors\":65"));
+	assert_non_null(strstr(out, "\"name\":\"MSI-X\""));
+	assert_int_equal(run(f, "info " EDU_BDF " --json"), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"msi_vectors\":1"));
+	assert_non_null(strstr(out, "\"size\":1048576"));
+}
+
+/* The bytes of an lspci-format dump, checking every line's shape. */
+static size_t parse_dump(const char *text, uint8_t *bytes, size_t max, char *header, size_t hlen)
+{
+	const char *p = text;
+	size_t n = 0;
+
+	snprintf(header, hlen, "%.*s", (int)strcspn(p, "\n"), p);
+	p = strchr(p, '\n') + 1;
+	while (*p && *p != '\n') {
+		unsigned int off, b[16];
+		int used;
+
+		assert_int_equal(sscanf(p, "%x:%n", &off, &used), 1);
+		assert_int_equal(off, n);
+		/* Offsets as lspci prints them: at least two hex digits. */
+		assert_true(used >= 3);
+		assert_int_equal(sscanf(p + used, " %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x %2x",
+					&b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &b[6], &b[7],
+					&b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &b[14], &b[15]), 16);
+		/* Exactly " xx" sixteen times. */
+		assert_int_equal(strcspn(p + used, "\n"), 48);
+		for (int i = 0; i < 16 && n < max; i++)
+			bytes[n++] = (uint8_t)b[i];
+		p = strchr(p, '\n') + 1;
+	}
+	assert_int_equal(*p, '\n');	/* the blank line lspci ends a device with */
+	return n;
+}
+
+static void config_host_matches_sysfs(void **state)
+{
+	struct fake *f = *state;
+	uint8_t bytes[4096];
+	char header[256];
+	size_t n;
+
+	assert_int_equal(run(f, "config --host " EDU_BDF), 0);
+	n = parse_dump(out, bytes, sizeof(bytes), header, sizeof(header));
+	assert_int_equal(n, 256);
+	assert_string_equal(header, "00:04.0 Unclassified device [00ff]: Device 1234:11e8 (rev 10)");
+	assert_memory_equal(bytes, fake_read(f, "sys/bus/pci/devices/" EDU_BDF "/config"), 256);
+	assert_true(!strncmp(out + strlen(header) + 1, "00: 34 12 e8 11 ", 16));
+}
+
+static void config_guest_view(void **state)
+{
+	struct fake *f = *state;
+	uint8_t bytes[4096];
+	char header[256];
+	size_t n;
+
+	assert_int_equal(run(f, "config " NVME_BDF), 0);
+	n = parse_dump(out, bytes, sizeof(bytes), header, sizeof(header));
+	assert_int_equal(n, 4096);
+	assert_string_equal(header,
+			    "02:00.0 Non-Volatile memory controller [0108]: Device 1b36:0010 (rev 02)");
+	/* IDs pass through; BARs are emulated (unprogrammed), not the host's. */
+	assert_int_equal(bytes[0], 0x36);
+	assert_int_equal(bytes[1], 0x1b);
+	assert_int_equal(bytes[0x10] & 0xf, 0x4);
+	assert_int_equal(bytes[0x12] | bytes[0x13], 0);
+	/* Nothing of the extended space is exposed. */
+	for (size_t i = 0x100; i < n; i++)
+		if (bytes[i])
+			fail_msg("guest byte 0x%zx is 0x%02x", i, bytes[i]);
+}
+
+static int lspci_decode(const struct fake *f, const char *dump, char *buf, size_t len)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 64];
+	FILE *fp;
+	size_t n;
+
+	if (system("command -v lspci >/dev/null 2>&1"))
+		return -1;
+	fake_path(f, path, "dump.txt");
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(dump, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "lspci -F '%s' -vvv 2>/dev/null", path);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, len - 1, fp);
+	buf[n] = 0;
+	assert_int_equal(pclose(fp), 0);
+	return 0;
+}
+
+static void lspci_decodes_views(void **state)
+{
+	struct fake *f = *state;
+	static char dec[65536];
+
+	assert_int_equal(run(f, "config --host " NVME_BDF), 0);
+	if (lspci_decode(f, out, dec, sizeof(dec)))
+		skip();
+	/* The host view shows FLR, so the check below can fail. */
+	assert_non_null(strstr(dec, "02:00.0 Non-Volatile memory controller"));
+	assert_non_null(strstr(dec, "FLReset+"));
+	assert_non_null(strstr(dec, "MSI-X: Enable"));
+
+	assert_int_equal(run(f, "config " NVME_BDF), 0);
+	assert_int_equal(lspci_decode(f, out, dec, sizeof(dec)), 0);
+	assert_non_null(strstr(dec, "02:00.0 Non-Volatile memory controller"));
+	assert_null(strstr(dec, "FLReset+"));
+	assert_non_null(strstr(dec, "MSI-X: Enable- Count=65"));
+	assert_non_null(strstr(dec, "Express (v2) Endpoint"));
+
+	assert_int_equal(run(f, "config " NIC_BDF), 0);
+	assert_int_equal(lspci_decode(f, out, dec, sizeof(dec)), 0);
+	assert_non_null(strstr(dec, "Ethernet controller: Intel Corporation"));
+	assert_non_null(strstr(dec, "MSI-X: Enable- Count=5"));
+	/* BARs emulated: types from the device, addresses not yet programmed. */
+	assert_null(strstr(dec, "Memory at fe"));
+	assert_non_null(strstr(dec, "Region 2: I/O ports at <unassigned>"));
+	assert_null(strstr(dec, "Advanced Error Reporting"));
+}
+
+static void check_output(void **state)
+{
+	struct fake *f = *state;
+	char link[PATH_MAX];
+
+	/* No device node yet: one FAIL line, exit 1. */
+	assert_int_equal(run(f, "check"), 1);
+	assert_non_null(strstr(out, "ok   iommu: "));
+	assert_non_null(strstr(out, "ok   interrupt-remapping: "));
+	assert_non_null(strstr(out, "FAIL device-node: "));
+	assert_non_null(strstr(out, "to do: load the module"));
+	fake_path(f, link, "dev/pciassign");
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(run(f, "check " EDU_BDF), 0);
+	assert_null(strstr(out, "FAIL"));
+	assert_non_null(strstr(out, "warn device-driver: "));
+	assert_int_equal(run(f, "check " PORT_BDF " --json"), 1);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"ready\":false"));
+	assert_non_null(strstr(out, "\"status\":\"FAIL\""));
+}
+
+static void bind_without_kernel_fails_cleanly(void **state)
+{
+	struct fake *f = *state;
+
+	/* Nothing plays the kernel here: the probe never takes the device. */
+	assert_int_equal(run(f, "bind " NIC_BDF), 1);
+	assert_non_null(strstr(err, "bind failed: pciassign did not take " NIC_BDF));
+	assert_string_equal(fake_read(f, "sys/bus/pci/devices/" NIC_BDF "/driver_override"), "\n");
+	assert_false(fake_exists(f, "run/pciassign/" NIC_BDF ".driver"));
+	assert_int_equal(run(f, "unbind " NIC_BDF), 1);
+	assert_non_null(strstr(err, "not to pciassign"));
+}
+
+static void exit_codes(void **state)
+{
+	struct fake *f = *state;
+
+	assert_int_equal(run(f, ""), 2);
+	assert_int_equal(run(f, "frobnicate"), 2);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	assert_int_equal(run(f, "info"), 2);
+	assert_int_equal(run(f, "info 00:zz.0"), 2);
+	assert_non_null(strstr(err, "not a PCI address"));
+	assert_int_equal(run(f, "bind --json " EDU_BDF), 2);
+	assert_int_equal(run(f, "list --host"), 2);
+	assert_int_equal(run(f, "list --bogus"), 2);
+	assert_int_equal(run(f, "info 0000:09:00.0"), 1);
+	assert_non_null(strstr(err, "no such PCI function"));
+	assert_int_equal(run(f, "help"), 0);
+	assert_non_null(strstr(out, "usage: pciassign"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		cmocka_unit_test(json_validator_rejects),
+		T(list_text),
+		T(list_json),
+		T(info_text_and_json),
+		T(config_host_matches_sysfs),
+		T(config_guest_view),
+		T(lspci_decodes_views),
+		T(check_output),
+		T(bind_without_kernel_fails_cleanly),
+		T(exit_codes),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
