@@ -20,6 +20,11 @@ module_param(allow_unsafe_interrupts, bool, 0644);
 MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "Attach devices even without interrupt remapping (a guest can then forge MSIs to the host). Default: N");
 
+static unsigned int release_timeout_ms = 5000;
+module_param(release_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(release_timeout_ms,
+		 "How long the host waits for an owner to release a device it wants back before revoking it (ms). Default: 5000");
+
 /* A context's claim of one IOMMU group's DMA ownership. */
 struct pa_group_claim {
 	struct list_head node;
@@ -233,8 +238,9 @@ static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
 	pa_irq_teardown(padev);
 	pci_clear_master(pdev);
 
+	/* remove() may hold the device lock while it waits for us: it resets. */
 	if (pa_reset_function(pdev, dev_locked) == -EAGAIN)
-		pci_warn(pdev, "device busy, not reset on release\n");
+		padev->needs_reset = true;
 	if (padev->pristine) {
 		pci_load_and_free_saved_state(pdev, &padev->pristine);
 		pci_restore_state(pdev);
@@ -246,7 +252,8 @@ static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
 }
 
 /* Undo an attach. Called with padev->lock held. */
-static void pa_device_detach(struct pa_device *padev, bool dev_locked)
+static void pa_device_detach(struct pa_device *padev, bool dev_locked,
+			     u32 event, const char *why)
 {
 	struct pa_context *ctx = padev->ctx;
 	struct iommu_group *group;
@@ -264,7 +271,10 @@ static void pa_device_detach(struct pa_device *padev, bool dev_locked)
 	iommu_group_put(group);
 
 	padev->ctx = NULL;
+	padev->releasing = false;
 	pa_context_put(ctx);
+	pa_nl_event(padev, event, why, 0, 0);
+	wake_up_all(&padev->release_wq);
 	pci_info(padev->pdev, "detached\n");
 }
 
@@ -273,7 +283,7 @@ void pa_device_release_fd(struct pa_device *padev, struct file *file)
 {
 	mutex_lock(&padev->lock);
 	if (padev->file == file) {
-		pa_device_detach(padev, false);
+		pa_device_detach(padev, false, PCIASSIGN_EVENT_RELEASED, NULL);
 		padev->file = NULL;
 		padev->inode = NULL;
 	}
@@ -283,17 +293,67 @@ void pa_device_release_fd(struct pa_device *padev, struct file *file)
 
 /*
  * Take the device back from its owner now: the device fd stays open but
- * answers -ENODEV. Called by driver remove() with the device lock held.
+ * answers -ENODEV. @dev_locked: called from driver remove() with the
+ * device lock held. Returns whether there was an owner.
  */
-void pa_device_revoke(struct pa_device *padev, const char *why)
+bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked)
 {
+	bool had_owner;
+
 	mutex_lock(&padev->lock);
-	if (padev->ctx) {
-		pci_warn(padev->pdev, "revoking from its owner: %s\n", why);
-		pa_device_detach(padev, true);
+	had_owner = padev->ctx;
+	if (had_owner) {
+		pci_warn(padev->pdev, "revoking from its owner (pid %d): %s\n",
+			 padev->owner_pid, why);
 		padev->revoked = true;
+		pa_device_detach(padev, dev_locked, PCIASSIGN_EVENT_REVOKED, why);
 	}
 	mutex_unlock(&padev->lock);
+	return had_owner;
+}
+
+/* Ask the owner to give the device back: request eventfd + netlink event. */
+int pa_device_request_release(struct pa_device *padev, const char *why)
+{
+	int ret = -ENOENT;
+
+	mutex_lock(&padev->lock);
+	if (padev->ctx) {
+		padev->releasing = true;
+		pa_irq_signal_request(padev);
+		pa_nl_event(padev, PCIASSIGN_EVENT_RELEASE_REQUESTED, why,
+			    PCIASSIGN_A_TIMEOUT_MS, release_timeout_ms);
+		ret = 0;
+	}
+	mutex_unlock(&padev->lock);
+	return ret;
+}
+
+/*
+ * Ask the owner to release the device, repeating the request, until it
+ * does or release_timeout_ms passes. Returns true once nobody owns it.
+ */
+bool pa_device_wait_release(struct pa_device *padev, const char *why)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(READ_ONCE(release_timeout_ms));
+	unsigned long interval = msecs_to_jiffies(1000);
+	bool asked = false;
+
+	while (!pa_device_request_release(padev, why)) {
+		long left = (long)(deadline - jiffies);
+
+		if (!asked)
+			pci_info(padev->pdev, "asking its owner (pid %d) to release it: %s\n",
+				 padev->owner_pid, why);
+		asked = true;
+		if (left <= 0)
+			return false;
+		wait_event_timeout(padev->release_wq, !READ_ONCE(padev->ctx),
+				   min_t(long, left, interval));
+	}
+	if (asked)
+		pci_info(padev->pdev, "released by its owner\n");
+	return true;
 }
 
 /* PCIASSIGN_DEVICE_RESET. Called with padev->lock held. */
@@ -373,6 +433,8 @@ static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
 	padev->file = file;
 	padev->inode = inode;
 	padev->revoked = false;
+	padev->owner_pid = task_tgid_nr(current);
+	pa_nl_event(padev, PCIASSIGN_EVENT_ATTACHED, NULL, 0, 0);
 	iommu_group_put(group);
 	mutex_unlock(&padev->lock);
 

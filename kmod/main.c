@@ -20,9 +20,13 @@ static int __init pciassign_init(void)
 	if (ret)
 		return ret;
 
-	ret = pa_pci_driver_register();
+	ret = pa_netlink_init();
 	if (ret)
 		goto pseudofs;
+
+	ret = pa_pci_driver_register();
+	if (ret)
+		goto netlink;
 
 	ret = pa_chardev_register();
 	if (ret)
@@ -33,6 +37,8 @@ static int __init pciassign_init(void)
 
 driver:
 	pa_pci_driver_unregister();
+netlink:
+	pa_netlink_exit();
 pseudofs:
 	pa_pseudofs_exit();
 	return ret;
@@ -42,6 +48,7 @@ static void __exit pciassign_exit(void)
 {
 	pa_chardev_unregister();
 	pa_pci_driver_unregister();
+	pa_netlink_exit();
 	pa_pseudofs_exit();
 }
 

@@ -13,6 +13,25 @@
 
 static struct pci_driver pa_pci_driver;
 
+/* Bound devices, for the netlink dump. */
+static LIST_HEAD(pa_devices);
+static DEFINE_MUTEX(pa_devices_lock);
+
+int pa_for_each_device(int (*fn)(struct pa_device *padev, void *arg), void *arg)
+{
+	struct pa_device *padev;
+	int ret = 0;
+
+	mutex_lock(&pa_devices_lock);
+	list_for_each_entry(padev, &pa_devices, node) {
+		ret = fn(padev, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&pa_devices_lock);
+	return ret;
+}
+
 static void pa_device_free(struct kref *ref)
 {
 	struct pa_device *padev = container_of(ref, struct pa_device, ref);
@@ -70,31 +89,87 @@ static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	padev->pdev = pci_dev_get(pdev);
 	mutex_init(&padev->lock);
 	init_rwsem(&padev->memory_lock);
+	init_waitqueue_head(&padev->release_wq);
 	pci_set_drvdata(pdev, padev);
 
+	mutex_lock(&pa_devices_lock);
+	list_add_tail(&padev->node, &pa_devices);
+	mutex_unlock(&pa_devices_lock);
+
 	pci_info(pdev, "bound\n");
+	mutex_lock(&padev->lock);
+	pa_nl_event(padev, PCIASSIGN_EVENT_BOUND, NULL, 0, 0);
+	mutex_unlock(&padev->lock);
 	return 0;
 }
 
+/*
+ * The host wants the device back (unbind, sysfs remove, hot-unplug). Ask
+ * the owner to release it; if it does not in time, revoke it. Either way
+ * removal completes.
+ */
 static void pa_remove(struct pci_dev *pdev)
 {
 	struct pa_device *padev = pci_get_drvdata(pdev);
+	/*
+	 * Unbind, sysfs remove and an orderly hot-unplug all arrive as a
+	 * plain remove(); only a surprise removal is visible as such.
+	 */
+	const char *why = pci_dev_is_disconnected(pdev) ? "device disconnected" :
+			  "host reclaims the device";
 
 	mutex_lock(&padev->lock);
 	padev->unbound = true;
 	mutex_unlock(&padev->lock);
-	pa_device_revoke(padev, "driver unbind");
+
+	if (!pa_device_wait_release(padev, why))
+		pa_device_revoke(padev, why, true);
+
+	mutex_lock(&padev->lock);
+	if (padev->needs_reset) {
+		/* Released while we held the device lock: reset it now. */
+		pci_save_state(pdev);
+		if (!__pci_reset_function_locked(pdev))
+			pci_restore_state(pdev);
+		padev->needs_reset = false;
+	}
+	pa_nl_event(padev, PCIASSIGN_EVENT_UNBOUND, why, 0, 0);
+	mutex_unlock(&padev->lock);
+
+	mutex_lock(&pa_devices_lock);
+	list_del(&padev->node);
+	mutex_unlock(&pa_devices_lock);
 
 	pci_set_drvdata(pdev, NULL);
 	pa_device_put(padev);
-	pci_info(pdev, "unbound\n");
+	pci_info(pdev, "unbound (%s)\n", why);
 }
+
+/* AER: tell the owner; recovery of an assigned device is the guest's. */
+static pci_ers_result_t pa_error_detected(struct pci_dev *pdev,
+					  pci_channel_state_t state)
+{
+	struct pa_device *padev = pci_get_drvdata(pdev);
+
+	if (!padev)
+		return PCI_ERS_RESULT_DISCONNECT;
+	mutex_lock(&padev->lock);
+	pa_nl_event(padev, PCIASSIGN_EVENT_ERROR, "AER error detected",
+		    PCIASSIGN_A_ERROR_STATE, (__force u32)state);
+	mutex_unlock(&padev->lock);
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers pa_err_handlers = {
+	.error_detected = pa_error_detected,
+};
 
 static struct pci_driver pa_pci_driver = {
 	.name = PCIASSIGN_NAME,
 	.id_table = NULL,	/* bound only through driver_override */
 	.probe = pa_probe,
 	.remove = pa_remove,
+	.err_handler = &pa_err_handlers,
 	/* We claim the IOMMU group's DMA ownership ourselves on attach. */
 	.driver_managed_dma = true,
 };

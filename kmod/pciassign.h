@@ -27,7 +27,9 @@
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/pciassign.h>
+#include <linux/pciassign_netlink.h>
 
 #define PCIASSIGN_NAME "pciassign"
 
@@ -46,6 +48,11 @@ struct pa_device {
 	struct file *file;		/* the device fd, while attached */
 	bool revoked;			/* taken back: fd answers -ENODEV */
 	bool unbound;			/* driver remove() has run */
+	bool releasing;			/* owner asked to release it */
+	bool needs_reset;		/* released while reset was impossible */
+	pid_t owner_pid;		/* tgid of the attacher */
+	wait_queue_head_t release_wq;	/* woken when the owner lets go */
+	struct list_head node;		/* in the list of bound devices */
 	struct pci_saved_state *pristine; /* config saved at attach */
 
 	/* Held for read by every access to BARs/ROM, for write by reset,
@@ -81,6 +88,8 @@ void pa_pci_driver_unregister(void);
 struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev);
 bool pa_pci_driver_owns(struct pci_dev *pdev);
 void pa_device_put(struct pa_device *padev);
+/* Call @fn for each bound device until it returns non-zero. */
+int pa_for_each_device(int (*fn)(struct pa_device *padev, void *arg), void *arg);
 
 /* context.c: /dev/pciassign and contexts */
 int pa_chardev_register(void);
@@ -91,7 +100,9 @@ void pa_context_put(struct pa_context *ctx);
 /* attach.c: ownership, device fds, detach, reset, revocation */
 long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg);
 void pa_device_release_fd(struct pa_device *padev, struct file *file);
-void pa_device_revoke(struct pa_device *padev, const char *why);
+bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked);
+int pa_device_request_release(struct pa_device *padev, const char *why);
+bool pa_device_wait_release(struct pa_device *padev, const char *why);
 int pa_device_reset(struct pa_device *padev);
 
 /* device_fd.c */
@@ -130,6 +141,19 @@ ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
 int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma);
 
 /*
+ * config_filter.c: what the kernel keeps from raw config writes (BARs,
+ * MSI/MSI-X, INTx disable, FLR) and hides from reads, for regions.c.
+ * One naturally aligned access of 1, 2 or 4 bytes per call.
+ */
+struct pa_cfg_filter;
+struct pa_cfg_filter *pa_cfg_filter_create(struct pci_dev *pdev);
+void pa_cfg_filter_destroy(struct pa_cfg_filter *f);
+int pa_cfg_filter_read(struct pa_device *padev, struct pa_cfg_filter *f,
+		       unsigned int pos, unsigned int len, u32 *val);
+int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
+			unsigned int pos, unsigned int len, u32 val);
+
+/*
  * irq.c: INTx, MSI, MSI-X and the request eventfd. init at attach;
  * teardown disables every vector, frees the IRQs and drops the eventfds.
  */
@@ -139,6 +163,12 @@ long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg);
 long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg);
 /* Signal the request eventfd (host wants the device back). */
 void pa_irq_signal_request(struct pa_device *padev);
+
+/* netlink.c: the "pciassign" generic-netlink family */
+int pa_netlink_init(void);
+void pa_netlink_exit(void);
+void pa_nl_event(struct pa_device *padev, u32 event, const char *reason,
+		 int value_attr, u32 value);
 
 /* uargs.c */
 int pa_copy_args(void *dst, size_t minsz, size_t maxsz, const void __user *uarg);

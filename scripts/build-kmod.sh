@@ -11,7 +11,7 @@ kdir=$(rig_kdir "$abi")
 dst=$PCIASSIGN_BUILD/kmod-$abi
 mkdir -p "$dst/kmod" "$dst/uapi/linux"
 cp -u "$PCIASSIGN_TOP"/kmod/*.[ch] "$PCIASSIGN_TOP"/kmod/Kbuild "$dst/kmod/"
-cp -u "$PCIASSIGN_TOP/uapi/linux/pciassign.h" "$dst/uapi/linux/"
+cp -u "$PCIASSIGN_TOP"/uapi/linux/*.h "$dst/uapi/linux/"
 cp -u "$PCIASSIGN_TOP/VERSION" "$dst/"
 # Files deleted from the tree must not linger in the copy.
 for f in "$dst"/kmod/*.[ch]; do

@@ -37,8 +37,9 @@ run=$PCIASSIGN_BUILD/vm/$short-$profile
 rm -rf "$run" && mkdir -p "$run"
 "$PCIASSIGN_TOP/tests/vm/build-initramfs.sh" "$abi" "$ko" "$run/initramfs.gz"
 
-disk=$PCIASSIGN_CACHE/nvme-disk.img
-[ -f "$disk" ] || truncate -s 16M "$disk"
+# Per run: QEMU locks the image, and rigs may run side by side.
+disk=$run/nvme-disk.img
+truncate -s 16M "$disk"
 
 iommu=(-device intel-iommu,intremap=on)
 append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile"
@@ -57,6 +58,9 @@ if [ -n "$demo" ]; then
 	tailpid=$!
 	trap 'kill $tailpid 2>/dev/null' EXIT
 fi
+# Guest tests may ask for host-side actions (hot-unplug) through QMP.
+"$PCIASSIGN_TOP/tests/vm/qmp-watch.py" "$log" "$run/qmp.sock" 2>"$run/qmp.log" &
+qmppid=$!
 note "booting $abi (log: $log)"
 start=$(date +%s)
 set +e
@@ -66,10 +70,10 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
 	"${iommu[@]}" \
 	-device edu \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-	-device e1000e,bus=rp1 \
+	-device e1000e,bus=rp1,id=nic0 \
 	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
 	-drive if=none,id=nvme0,file="$disk",format=raw \
-	-device nvme,bus=rp2,drive=nvme0,serial=pciassign0 \
+	-device nvme,bus=rp2,drive=nvme0,serial=pciassign0,id=nvme0dev \
 	-device pcie-root-port,id=rp3,chassis=3,slot=3 \
 	-device edu,bus=rp3,addr=0.0,multifunction=on \
 	-device e1000,bus=rp3,addr=0.1 \
@@ -78,6 +82,7 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
 	-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \
 	-append "$append" </dev/null >"$run/qemu.out" 2>&1
 qrc=$?
+kill "$qmppid" 2>/dev/null
 set -e
 note "guest finished in $(($(date +%s) - start)) s (qemu status $qrc)"
 

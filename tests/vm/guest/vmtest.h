@@ -18,6 +18,9 @@ struct vt_case {
 
 static char vt_why[512];
 
+/* Optional clean-up run after every case (e.g. reap helper processes). */
+static void (*vt_after_each)(void);
+
 static inline int vt_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 static inline int vt_fail(const char *fmt, ...)
@@ -58,6 +61,8 @@ static inline int vt_run(const char *prefix, const struct vt_case *cases, size_t
 		vt_why[0] = '\0';
 		int r = cases[i].fn();
 
+		if (vt_after_each)
+			vt_after_each();
 		printf("PA-RESULT %s-%s %s %s\n", prefix, cases[i].name,
 		       r ? "FAIL" : "PASS", r ? vt_why : "");
 		fflush(stdout);
