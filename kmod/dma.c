@@ -1,38 +1,709 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DMA mappings of a context's IOMMU domain.
- * NOT IMPLEMENTED YET: the ioctls answer -EOPNOTSUPP.
+ * DMA mappings of a context's IOMMU domain: user memory pinned long-term,
+ * accounted against RLIMIT_MEMLOCK and mapped at a caller-chosen IOVA.
+ *
+ * Design, chosen to keep per-page work and memory low:
+ *
+ *  - Pages are pinned in batches of PA_PIN_BATCH into one reusable array of
+ *    page pointers. The only per-page work after pinning is comparing each
+ *    PFN with the end of the current physically contiguous run.
+ *  - A run stays open across batches and is mapped with a single
+ *    iommu_map() when it ends, so the IOMMU driver can use its largest
+ *    page sizes (2 MiB THP/hugetlbfs, 1 GiB hugetlbfs).
+ *  - A mapping does not keep a struct page pointer per page: it keeps one
+ *    (pfn, npages) record per run, the first inline and the rest in small
+ *    chunks sized by an upper bound of the runs still possible. Huge-page
+ *    memory costs a few records per mapping; fully fragmented 4 KiB memory
+ *    costs 16 bytes per page. Unmapping unpins run by run with
+ *    unpin_user_page_range_dirty_lock(), which works per folio, so it does
+ *    not depend on walking the IOMMU page tables either.
+ *  - Mappings live in an rbtree keyed by IOVA under pa_dma.lock; they never
+ *    overlap, so ordering by start also orders by end.
+ *  - Each mapping holds a reference (mmgrab) on the mm it was pinned from
+ *    and accounted to, so the unaccounting at unmap/destroy is right even
+ *    when another process closes the last fd or the mapper has exited.
  */
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/rbtree.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
 
+#include "compat.h"
 #include "pciassign.h"
 
+static unsigned int max_mappings = 65535;
+module_param(max_mappings, uint, 0644);
+MODULE_PARM_DESC(max_mappings,
+		 "Maximum number of live DMA mappings per context. Default: 65535");
+
+/* Pages pinned per pin_user_pages_fast() call (two pages of pointers). */
+#define PA_PIN_BATCH	1024
+
+struct pa_run {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+struct pa_run_chunk {
+	struct pa_run_chunk *next;
+	unsigned int nr;
+	unsigned int cap;
+	struct pa_run runs[];
+};
+
+/* Records per chunk so that a full chunk is one page. */
+#define PA_RUNS_PER_CHUNK \
+	((PAGE_SIZE - sizeof(struct pa_run_chunk)) / sizeof(struct pa_run))
+
+struct pa_mapping {
+	struct rb_node node;
+	u64 iova;
+	u64 last;			/* inclusive */
+	unsigned long npages;
+	struct mm_struct *mm;		/* accounted to; mmgrab'ed */
+	bool writable;			/* device may write: dirty on unpin */
+	bool leaked;			/* IOMMU unmap failed: keep pinned */
+	unsigned long nr_runs;
+	struct pa_run first;		/* most mappings have a single run */
+	struct pa_run_chunk *chunks;	/* the other runs */
+	struct pa_run_chunk *tail;
+};
+
 struct pa_dma {
+	struct mutex lock;		/* the tree and count */
+	struct rb_root root;
 	unsigned int count;
 };
 
-int pa_dma_create(struct pa_context *ctx)
+/* The domain, or NULL before the first attach; stable once set. */
+static struct iommu_domain *pa_dma_domain(struct pa_context *ctx)
 {
-	ctx->dma = kzalloc(sizeof(*ctx->dma), GFP_KERNEL_ACCOUNT);
-	return ctx->dma ? 0 : -ENOMEM;
+	struct iommu_domain *domain;
+
+	mutex_lock(&ctx->lock);
+	domain = ctx->domain;
+	mutex_unlock(&ctx->lock);
+	return domain;
 }
 
+/* ---- usable IOVA ranges: aperture minus reserved regions --------------- */
+
+static int pa_range_cmp(const void *a, const void *b)
+{
+	const struct pciassign_iova_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Remove [start, last] from the @n ranges in @r (room for one more). */
+static unsigned int pa_ranges_exclude(struct pciassign_iova_range *r,
+				      unsigned int n, u64 start, u64 last)
+{
+	unsigned int i = 0;
+
+	while (i < n) {
+		struct pciassign_iova_range *cur = &r[i];
+
+		if (last < cur->start || start > cur->last) {
+			i++;
+		} else if (start <= cur->start && last >= cur->last) {
+			*cur = r[--n];		/* swallowed: drop it */
+		} else if (start > cur->start && last < cur->last) {
+			r[n].start = last + 1;	/* a hole in the middle */
+			r[n].last = cur->last;
+			cur->last = start - 1;
+			n++;
+			i++;
+		} else if (start <= cur->start) {
+			cur->start = last + 1;
+			i++;
+		} else {
+			cur->last = start - 1;
+			i++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Compute the usable IOVA ranges of @domain for the devices attached to
+ * @ctx, sorted by start, into a new array (kfree() it). @cache_coherent
+ * (may be NULL) tells whether every attached device snoops CPU caches.
+ */
+static int pa_dma_usable_ranges(struct pa_context *ctx,
+				struct iommu_domain *domain,
+				struct pciassign_iova_range **out,
+				unsigned int *nr_out, bool *cache_coherent)
+{
+	struct iommu_resv_region *resv, *tmp;
+	struct pciassign_iova_range *r;
+	struct pa_device *padev;
+	unsigned int nresv = 0, n;
+	bool coherent = true;
+	LIST_HEAD(regions);
+	int ret = 0;
+
+	mutex_lock(&ctx->lock);
+	list_for_each_entry(padev, &ctx->devices, ctx_node) {
+		struct iommu_group *group = iommu_group_get(&padev->pdev->dev);
+
+		if (!device_iommu_capable(&padev->pdev->dev,
+					  IOMMU_CAP_CACHE_COHERENCY))
+			coherent = false;
+		if (!group)
+			continue;
+		/* Appends this group's regions (merged, sorted) to the list. */
+		ret = iommu_get_group_resv_regions(group, &regions);
+		iommu_group_put(group);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&ctx->lock);
+	if (ret)
+		goto out;
+
+	list_for_each_entry(resv, &regions, list)
+		nresv++;
+	r = kcalloc(nresv + 1, sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	if (domain->geometry.force_aperture) {
+		r[0].start = domain->geometry.aperture_start;
+		r[0].last = domain->geometry.aperture_end;
+	} else {
+		r[0].start = 0;
+		r[0].last = U64_MAX;
+	}
+	n = r[0].start <= r[0].last;
+
+	list_for_each_entry(resv, &regions, list) {
+		u64 last;
+
+		/* Firmware-requested mappings that assignment may ignore. */
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE || !resv->length)
+			continue;
+		if (check_add_overflow((u64)resv->start, (u64)resv->length - 1, &last))
+			last = U64_MAX;
+		n = pa_ranges_exclude(r, n, resv->start, last);
+	}
+	sort(r, n, sizeof(*r), pa_range_cmp, NULL);
+
+	*out = r;
+	*nr_out = n;
+	if (cache_coherent)
+		*cache_coherent = coherent;
+out:
+	list_for_each_entry_safe(resv, tmp, &regions, list)
+		kfree(resv);
+	return ret;
+}
+
+/* ---- run records ------------------------------------------------------- */
+
+/*
+ * Record a run; @bound is an upper bound of the runs this mapping can
+ * still get, including this one, so small mappings get small chunks.
+ */
+static int pa_mapping_add_run(struct pa_mapping *m, unsigned long pfn,
+			      unsigned long npages, unsigned long bound)
+{
+	struct pa_run_chunk *c = m->tail;
+
+	if (!m->nr_runs) {
+		m->first.pfn = pfn;
+		m->first.npages = npages;
+		m->nr_runs = 1;
+		return 0;
+	}
+	if (!c || c->nr == c->cap) {
+		unsigned int cap = min_t(unsigned long, bound, PA_RUNS_PER_CHUNK);
+
+		c = kmalloc(struct_size(c, runs, cap), GFP_KERNEL_ACCOUNT);
+		if (!c)
+			return -ENOMEM;
+		c->next = NULL;
+		c->nr = 0;
+		c->cap = cap;
+		if (m->tail)
+			m->tail->next = c;
+		else
+			m->chunks = c;
+		m->tail = c;
+	}
+	c->runs[c->nr].pfn = pfn;
+	c->runs[c->nr].npages = npages;
+	c->nr++;
+	m->nr_runs++;
+	return 0;
+}
+
+/* Forget the last recorded run (its iommu_map() failed). */
+static void pa_mapping_drop_last_run(struct pa_mapping *m)
+{
+	if (m->nr_runs-- > 1)
+		m->tail->nr--;
+}
+
+static void pa_unpin_run(unsigned long pfn, unsigned long npages, bool dirty)
+{
+	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages, dirty);
+}
+
+/* Unpin every recorded run and free the records. */
+static void pa_mapping_unpin(struct pa_mapping *m)
+{
+	struct pa_run_chunk *c, *next;
+	unsigned int i;
+
+	if (m->nr_runs && !m->leaked)
+		pa_unpin_run(m->first.pfn, m->first.npages, m->writable);
+	for (c = m->chunks; c; c = next) {
+		next = c->next;
+		if (!m->leaked)
+			for (i = 0; i < c->nr; i++)
+				pa_unpin_run(c->runs[i].pfn, c->runs[i].npages,
+					     m->writable);
+		kfree(c);
+	}
+	m->chunks = NULL;
+	m->tail = NULL;
+	m->nr_runs = 0;
+}
+
+/* Drop the pins, the accounting and the mm reference; free @m. */
+static void pa_mapping_free(struct pa_mapping *m)
+{
+	pa_mapping_unpin(m);
+	account_locked_vm(m->mm, m->npages, false);
+	mmdrop(m->mm);
+	kfree(m);
+}
+
+/*
+ * Remove @size bytes at @iova from the IOMMU (TLB flush deferred to
+ * @gather). A short unmap means the device may still reach the pages:
+ * keep them pinned rather than hand them back to the allocator.
+ */
+static void pa_mapping_iommu_unmap(struct iommu_domain *domain,
+				   struct pa_mapping *m, u64 size,
+				   struct iommu_iotlb_gather *gather)
+{
+	size_t done;
+
+	if (!size)
+		return;
+	done = iommu_unmap_fast(domain, m->iova, size, gather);
+	if (done != size) {
+		pr_err("%s: IOMMU unmap of 0x%llx+0x%llx removed 0x%zx bytes; leaking its pinned pages\n",
+		       PCIASSIGN_NAME, m->iova, size, done);
+		m->leaked = true;
+	}
+}
+
+/* ---- pinning and mapping ----------------------------------------------- */
+
+struct pa_pin_state {
+	struct iommu_domain *domain;
+	struct pa_mapping *m;
+	int prot;
+	u64 mapped;			/* bytes mapped and recorded so far */
+	unsigned long closed;		/* pages in recorded runs */
+	unsigned long run_pfn;		/* open run: pinned, not yet mapped */
+	unsigned long run_len;
+};
+
+/* Map and record the open run. On failure the run stays open. */
+static int pa_close_run(struct pa_pin_state *s)
+{
+	struct pa_mapping *m = s->m;
+	u64 bytes = (u64)s->run_len << PAGE_SHIFT;
+	int ret;
+
+	ret = pa_mapping_add_run(m, s->run_pfn, s->run_len,
+				 m->npages - s->closed - s->run_len + 1);
+	if (ret)
+		return ret;
+	ret = pa_compat_iommu_map(s->domain, m->iova + s->mapped,
+				  PFN_PHYS(s->run_pfn), bytes, s->prot);
+	if (ret) {
+		pa_mapping_drop_last_run(m);
+		return ret;
+	}
+	s->mapped += bytes;
+	s->closed += s->run_len;
+	s->run_len = 0;
+	return 0;
+}
+
+/*
+ * Pin the @m->npages pages at @vaddr and map them at @m->iova. On failure
+ * nothing stays pinned or mapped.
+ */
+static int pa_pin_and_map(struct iommu_domain *domain, struct pa_mapping *m,
+			  unsigned long vaddr, int prot)
+{
+	unsigned int gup_flags = FOLL_LONGTERM | (m->writable ? FOLL_WRITE : 0);
+	struct pa_pin_state s = { .domain = domain, .m = m, .prot = prot };
+	struct iommu_iotlb_gather gather;
+	unsigned long done = 0;
+	struct page **pages;
+	int got = 0, i = 0, ret = 0;
+
+	pages = kvmalloc_array(min_t(unsigned long, m->npages, PA_PIN_BATCH),
+			       sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+
+	while (done < m->npages) {
+		int want = min_t(unsigned long, m->npages - done, PA_PIN_BATCH);
+
+		got = pin_user_pages_fast(vaddr + (done << PAGE_SHIFT), want,
+					  gup_flags, pages);
+		if (got <= 0) {
+			ret = got ? got : -EFAULT;
+			got = 0;
+			goto fail;
+		}
+		for (i = 0; i < got; i++) {
+			unsigned long pfn = page_to_pfn(pages[i]);
+
+			if (s.run_len && pfn == s.run_pfn + s.run_len) {
+				s.run_len++;
+				continue;
+			}
+			if (s.run_len) {
+				ret = pa_close_run(&s);
+				if (ret)
+					goto fail;
+			}
+			s.run_pfn = pfn;
+			s.run_len = 1;
+		}
+		done += got;
+	}
+	ret = pa_close_run(&s);
+	if (!ret) {
+		kvfree(pages);
+		return 0;
+	}
+	got = 0;
+
+fail:
+	/* Pinned but in no run: the open run and the batch's tail. */
+	if (s.run_len)
+		pa_unpin_run(s.run_pfn, s.run_len, false);
+	if (got > i)
+		unpin_user_pages(pages + i, got - i);
+	kvfree(pages);
+
+	iommu_iotlb_gather_init(&gather);
+	pa_mapping_iommu_unmap(domain, m, s.mapped, &gather);
+	iommu_iotlb_sync(domain, &gather);
+	pa_mapping_unpin(m);
+	return ret;
+}
+
+/* ---- the tree ---------------------------------------------------------- */
+
+/* The lowest mapping that ends at or after @iova. */
+static struct pa_mapping *pa_dma_first_from(struct pa_dma *dma, u64 iova)
+{
+	struct rb_node *n = dma->root.rb_node;
+	struct pa_mapping *best = NULL;
+
+	while (n) {
+		struct pa_mapping *m = rb_entry(n, struct pa_mapping, node);
+
+		if (m->last < iova) {
+			n = n->rb_right;
+		} else {
+			best = m;
+			n = n->rb_left;
+		}
+	}
+	return best;
+}
+
+static struct pa_mapping *pa_dma_next(struct pa_mapping *m)
+{
+	struct rb_node *n = rb_next(&m->node);
+
+	return n ? rb_entry(n, struct pa_mapping, node) : NULL;
+}
+
+static void pa_dma_insert(struct pa_dma *dma, struct pa_mapping *new)
+{
+	struct rb_node **link = &dma->root.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct pa_mapping *m = rb_entry(*link, struct pa_mapping, node);
+
+		parent = *link;
+		link = new->iova < m->iova ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&new->node, parent, link);
+	rb_insert_color(&new->node, &dma->root);
+}
+
+/*
+ * Remove the mappings [first .. last] (in tree order; @last NULL: to the
+ * end): one IOTLB flush for all of them, then unpin. Returns the bytes
+ * removed. Called with dma->lock held.
+ */
+static u64 pa_dma_remove_span(struct pa_dma *dma, struct iommu_domain *domain,
+			      struct pa_mapping *first, struct pa_mapping *last)
+{
+	struct iommu_iotlb_gather gather;
+	struct pa_mapping *m, *next;
+	u64 bytes = 0;
+
+	if (!first)
+		return 0;
+	iommu_iotlb_gather_init(&gather);
+	for (m = first; m; m = m == last ? NULL : pa_dma_next(m))
+		pa_mapping_iommu_unmap(domain, m, m->last - m->iova + 1, &gather);
+	/* The device must not reach a page once it is unpinned. */
+	iommu_iotlb_sync(domain, &gather);
+
+	for (m = first; m; m = next) {
+		next = m == last ? NULL : pa_dma_next(m);
+		bytes += m->last - m->iova + 1;
+		rb_erase(&m->node, &dma->root);
+		dma->count--;
+		pa_mapping_free(m);
+		cond_resched();
+	}
+	return bytes;
+}
+
+/* ---- interface --------------------------------------------------------- */
+
+int pa_dma_create(struct pa_context *ctx)
+{
+	struct pa_dma *dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+
+	if (!dma)
+		return -ENOMEM;
+	mutex_init(&dma->lock);
+	dma->root = RB_ROOT;
+	ctx->dma = dma;
+	return 0;
+}
+
+/* The context is being freed: no device is attached any more. */
 void pa_dma_destroy(struct pa_context *ctx)
 {
-	kfree(ctx->dma);
+	struct pa_dma *dma = ctx->dma;
+	struct rb_node *first;
+
+	if (!dma)
+		return;
+	mutex_lock(&dma->lock);
+	first = rb_first(&dma->root);
+	if (first && ctx->domain)
+		pa_dma_remove_span(dma, ctx->domain,
+				   rb_entry(first, struct pa_mapping, node), NULL);
+	mutex_unlock(&dma->lock);
+	mutex_destroy(&dma->lock);
+	kfree(dma);
+	ctx->dma = NULL;
 }
 
 long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg)
 {
-	return -EOPNOTSUPP;
+	const u32 rw = PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE;
+	struct pciassign_iova_range *ranges = NULL;
+	struct pa_dma *dma = ctx->dma;
+	struct pciassign_dma_map req;
+	struct iommu_domain *domain;
+	struct pa_mapping *m, *next;
+	unsigned int nranges, i;
+	u64 last, vlast, align;
+	bool coherent = false;
+	int prot = 0;
+	long ret;
+
+	ret = pa_copy_args(&req, offsetofend(struct pciassign_dma_map, size),
+			   sizeof(req), uarg);
+	if (ret)
+		return ret;
+	if ((req.flags & ~rw) || !(req.flags & rw) || !req.size)
+		return -EINVAL;
+
+	domain = pa_dma_domain(ctx);
+	if (!domain)
+		return -ENODEV;
+
+	align = max_t(u64, PAGE_SIZE, 1ULL << __ffs(domain->pgsize_bitmap));
+	if ((req.vaddr | req.iova | req.size) & (align - 1))
+		return -EINVAL;
+	if (check_add_overflow(req.iova, req.size - 1, &last) ||
+	    check_add_overflow(req.vaddr, req.size - 1, &vlast))
+		return -EINVAL;
+
+	/* The whole range must fit in one usable window. */
+	ret = pa_dma_usable_ranges(ctx, domain, &ranges, &nranges, &coherent);
+	if (ret)
+		return ret;
+	for (i = 0; i < nranges; i++)
+		if (req.iova >= ranges[i].start && last <= ranges[i].last)
+			break;
+	kfree(ranges);
+	if (i == nranges)
+		return -EINVAL;
+
+	if (req.flags & PCIASSIGN_DMA_MAP_READ)
+		prot |= IOMMU_READ;
+	if (req.flags & PCIASSIGN_DMA_MAP_WRITE)
+		prot |= IOMMU_WRITE;
+	/* Only meaningful where the IOMMU sets memory attributes (not x86). */
+	if (coherent)
+		prot |= IOMMU_CACHE;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	m->iova = req.iova;
+	m->last = last;
+	m->npages = req.size >> PAGE_SHIFT;
+	m->writable = req.flags & PCIASSIGN_DMA_MAP_WRITE;
+
+	mutex_lock(&dma->lock);
+	if (dma->count >= READ_ONCE(max_mappings)) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	next = pa_dma_first_from(dma, req.iova);
+	if (next && next->iova <= last) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+
+	/* Reserve the whole size first: -ENOMEM over RLIMIT_MEMLOCK. */
+	ret = account_locked_vm(current->mm, m->npages, true);
+	if (ret)
+		goto unlock;
+	m->mm = current->mm;
+	mmgrab(m->mm);
+
+	ret = pa_pin_and_map(domain, m, req.vaddr, prot);
+	if (ret) {
+		account_locked_vm(m->mm, m->npages, false);
+		mmdrop(m->mm);
+		goto unlock;
+	}
+	pa_dma_insert(dma, m);
+	dma->count++;
+	mutex_unlock(&dma->lock);
+	return 0;
+
+unlock:
+	mutex_unlock(&dma->lock);
+	kfree(m);
+	return ret;
 }
 
 long pa_dma_ioctl_unmap(struct pa_context *ctx, void __user *uarg)
 {
-	return -EOPNOTSUPP;
+	struct pa_dma *dma = ctx->dma;
+	struct pciassign_dma_unmap req;
+	struct pa_mapping *first, *lastm = NULL, *m;
+	struct iommu_domain *domain;
+	u64 last;
+	long ret;
+
+	ret = pa_copy_args(&req, offsetofend(struct pciassign_dma_unmap, size),
+			   sizeof(req), uarg);
+	if (ret)
+		return ret;
+	if (req.flags & ~PCIASSIGN_DMA_UNMAP_ALL)
+		return -EINVAL;
+	if (req.flags & PCIASSIGN_DMA_UNMAP_ALL) {
+		if (req.iova || req.size)
+			return -EINVAL;
+		last = U64_MAX;
+	} else {
+		if (!req.size || ((req.iova | req.size) & ~PAGE_MASK) ||
+		    check_add_overflow(req.iova, req.size - 1, &last))
+			return -EINVAL;
+	}
+
+	domain = pa_dma_domain(ctx);
+	req.size = 0;
+	mutex_lock(&dma->lock);
+	first = pa_dma_first_from(dma, req.iova);
+	if (!domain || !first || first->iova > last)
+		goto done;		/* nothing in the range */
+	/* Straddling the start or the end: refuse and keep everything. */
+	if (first->iova < req.iova) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	for (m = first; m && m->iova <= last; m = pa_dma_next(m)) {
+		if (m->last > last) {
+			ret = -EINVAL;
+			goto unlock;
+		}
+		lastm = m;
+	}
+	req.size = pa_dma_remove_span(dma, domain, first, lastm);
+done:
+	mutex_unlock(&dma->lock);
+	return pa_copy_out(uarg, &req, req.argsz, sizeof(req));
+unlock:
+	mutex_unlock(&dma->lock);
+	return ret;
 }
 
 long pa_dma_ioctl_iommu_info(struct pa_context *ctx, void __user *uarg)
 {
-	return -EOPNOTSUPP;
+	const size_t minsz = offsetofend(struct pciassign_iommu_info, reserved);
+	struct pciassign_iova_range *ranges = NULL;
+	struct pciassign_iommu_info info;
+	struct iommu_domain *domain;
+	unsigned int nranges = 0;
+	size_t room;
+	long ret = 0;
+
+	/* Not pa_copy_args(): @ranges makes argsz legitimately larger. */
+	if (get_user(info.argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	if (copy_from_user(&info, uarg, minsz))
+		return -EFAULT;
+	if (info.flags || info.reserved)
+		return -EINVAL;
+
+	info.pgsize_bitmap = 0;
+	info.max_mappings = READ_ONCE(max_mappings);
+	domain = pa_dma_domain(ctx);
+	if (domain) {
+		info.pgsize_bitmap = domain->pgsize_bitmap;
+		ret = pa_dma_usable_ranges(ctx, domain, &ranges, &nranges, NULL);
+		if (ret)
+			return ret;
+	} else {
+		info.flags |= PCIASSIGN_IOMMU_INFO_NO_DOMAIN;
+	}
+	info.num_ranges = nranges;
+
+	room = (info.argsz - minsz) / sizeof(*ranges);
+	if (nranges && room &&
+	    copy_to_user(uarg + offsetof(struct pciassign_iommu_info, ranges),
+			 ranges, min_t(size_t, room, nranges) * sizeof(*ranges)))
+		ret = -EFAULT;
+	kfree(ranges);
+	if (ret)
+		return ret;
+	return pa_copy_out(uarg, &info, info.argsz, minsz);
 }
