@@ -11,6 +11,8 @@
 #include <linux/iommu.h>
 #include <linux/irqdomain.h>
 #include <linux/msi.h>
+#include <linux/eventfd.h>
+#include <linux/pci.h>
 
 /*
  * Paging-domain allocation: 6.11 added iommu_paging_domain_alloc(dev)
@@ -52,6 +54,42 @@ static inline int pa_compat_iommu_map(struct iommu_domain *domain,
 	return iommu_map(domain, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
 #else
 	return iommu_map(domain, iova, paddr, size, prot);
+#endif
+}
+
+/* eventfd_signal() lost its count argument in 6.8 (it always added 1). */
+static inline void pa_compat_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/*
+ * Dynamic MSI-X allocation (adding vectors while MSI-X is enabled) came
+ * in 6.2 with pci_msix_can_alloc_dyn()/pci_msix_alloc_irq_at(); before it
+ * the whole table is allocated up front. Returns the Linux IRQ or -errno.
+ */
+static inline bool pa_compat_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return pci_msix_can_alloc_dyn(pdev);
+#else
+	return false;
+#endif
+}
+
+static inline int pa_compat_msix_alloc_at(struct pci_dev *pdev,
+					  unsigned int index)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	struct msi_map map = pci_msix_alloc_irq_at(pdev, index, NULL);
+
+	return map.index < 0 ? map.index : map.virq;
+#else
+	return -EOPNOTSUPP;
 #endif
 }
 
