@@ -47,8 +47,23 @@ build_step() {
 	fi
 }
 
+# exit-step NAME CMD...: one PASS or FAIL from the exit status alone.
+exit_step() {
+	local name=$1 log=$out/${1//\//_}.log
+	shift
+	note "$name"
+	if "$@" >"$log" 2>&1; then
+		echo "PASS: $name" | tee -a "$results"
+	else
+		echo "FAIL: $name (log: $log)" | tee -a "$results"
+		tail -n 30 "$log" | sed 's/^/    /'
+	fi
+}
+
 build_step build/userspace make -s -C "$PCIASSIGN_TOP/user"
 step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
+# The config engine under libFuzzer (ASan+UBSan), a fixed seed and budget.
+exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke
 
 for short in $kernels; do
 	abi=$(rig_kernel_abi "$short")
