@@ -13,6 +13,7 @@
 #include <linux/msi.h>
 #include <linux/eventfd.h>
 #include <linux/pci.h>
+#include <linux/mm.h>
 
 /*
  * Paging-domain allocation: 6.11 added iommu_paging_domain_alloc(dev)
@@ -54,6 +55,20 @@ static inline int pa_compat_iommu_map(struct iommu_domain *domain,
 	return iommu_map(domain, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
 #else
 	return iommu_map(domain, iova, paddr, size, prot);
+#endif
+}
+
+/*
+ * Setting VMA flags: 6.3 made vm_flags read-only behind vm_flags_set();
+ * before it the field was written directly.
+ */
+static inline void pa_compat_vm_flags_set(struct vm_area_struct *vma,
+					  unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
 #endif
 }
 

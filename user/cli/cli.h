@@ -17,6 +17,8 @@ struct cli {
 	struct pa_host host;
 	bool json;
 	bool host_view;		/* config --host */
+	long count;		/* monitor --count N: stop after N events */
+	long timeout;		/* monitor --timeout S: stop after S idle seconds */
 	int argc;		/* positional arguments after the command */
 	char **argv;
 };
@@ -36,6 +38,9 @@ int cmd_config(struct cli *c);
 int cmd_bind(struct cli *c);
 int cmd_unbind(struct cli *c);
 int cmd_check(struct cli *c);
+int cmd_monitor(struct cli *c);
+int cmd_release(struct cli *c);
+int cmd_revoke(struct cli *c);
 
 /* Config space dumps in lspci -x format (header line, then 16 bytes a line). */
 void cli_hex_dump(FILE *f, const struct pa_pci_func *fn, const uint8_t *cfg,

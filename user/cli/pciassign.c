@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -68,6 +69,11 @@ static void usage(FILE *f)
 		"  bind BDF                   hand a function to pciassign (its driver is remembered)\n"
 		"  unbind BDF                 give it back to the driver it had\n"
 		"  check [BDF] [--json]       is the host ready for assignment (of BDF)?\n"
+		"  monitor [--json] [--count N] [--timeout S]\n"
+		"                             the devices bound to pciassign, then one line per\n"
+		"                             event (bound, attached, release-requested, ...)\n"
+		"  release BDF                ask the VMM that has BDF to give it back\n"
+		"  revoke BDF                 take BDF from its VMM now\n"
 		"  version                    print the tools', module's and API versions\n\n"
 		"global options:\n"
 		"  --sysfs-root DIR           read sysfs under DIR instead of /sys\n"
@@ -88,6 +94,9 @@ static const struct {
 	{ "bind", cmd_bind, false, false },
 	{ "unbind", cmd_unbind, false, false },
 	{ "check", cmd_check, true, false },
+	{ "monitor", cmd_monitor, true, false },
+	{ "release", cmd_release, false, false },
+	{ "revoke", cmd_revoke, false, false },
 	{ "version", cmd_version, false, false },
 };
 
@@ -141,6 +150,17 @@ int main(int argc, char **argv)
 			c.json = true;
 		} else if (!strcmp(argv[i], "--host")) {
 			c.host_view = true;
+		} else if ((!strcmp(argv[i], "--count") || !strcmp(argv[i], "--timeout")) &&
+			   i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[i + 1], &end, 10);
+
+			if (*end || v <= 0) {
+				cli_err("%s needs a positive number", argv[i]);
+				return CLI_USAGE;
+			}
+			*(argv[i][2] == 'c' ? &c.count : &c.timeout) = v;
+			i++;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return CLI_OK;
