@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pciassign.h>
@@ -584,6 +585,49 @@ static int edu_close_live(void)
 	return 0;
 }
 
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/*
+ * The host wants the device back (unbind): the request eventfd fires,
+ * the owner closes, the unbind completes. The device is bound again after.
+ */
+static int edu_req(void)
+{
+	int efd = new_efd(), status;
+	pid_t pid;
+
+	if (open_dev())
+		return -1;
+	VT_ASSERT(trigger1(PCIASSIGN_IRQ_REQ, 0, efd) == 0);
+	pid = fork();
+	VT_ASSERT(pid >= 0);
+	if (pid == 0)
+		_exit(write_file("/sys/bus/pci/drivers/pciassign/unbind", bdf) ? 1 : 0);
+	if (!wait_efd(efd, 10000)) {
+		close_dev();
+		waitpid(pid, &status, 0);
+		return vt_fail("no release request on the REQ eventfd");
+	}
+	close_dev();
+	VT_ASSERT(waitpid(pid, &status, 0) == pid);
+	VT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	VT_ASSERT(pciassign_lines() == 0);
+	/* driver_override still names us: probing binds it again. */
+	VT_ASSERT(write_file("/sys/bus/pci/drivers_probe", bdf) == 0);
+	close(efd);
+	return 0;
+}
+
 static const struct vt_case edu_cases[] = {
 	{ "info", edu_info },
 	{ "msi", edu_msi },
@@ -592,6 +636,7 @@ static const struct vt_case edu_cases[] = {
 	{ "busy", edu_busy },
 	{ "bad-args", edu_bad_args },
 	{ "close-live", edu_close_live },
+	{ "req", edu_req },
 };
 
 /* ------------------------------------------------------------------ */
