@@ -20,9 +20,15 @@
  *    not depend on walking the IOMMU page tables either.
  *  - Mappings live in an rbtree keyed by IOVA under pa_dma.lock; they never
  *    overlap, so ordering by start also orders by end.
- *  - Each mapping holds a reference (mmgrab) on the mm it was pinned from
- *    and accounted to, so the unaccounting at unmap/destroy is right even
- *    when another process closes the last fd or the mapper has exited.
+ *  - Pinned pages are charged to the mapper's mm->pinned_vm (VmPin in
+ *    /proc/PID/status) and checked against its RLIMIT_MEMLOCK, the way
+ *    RDMA and iommufd do, rather than to locked_vm via account_locked_vm():
+ *    the latter needs the mm's mmap_lock, and the last context reference
+ *    can be dropped by a device detach that holds pa_device.lock, a lock
+ *    that mmap() of the device fd takes under mmap_lock (an ABBA deadlock).
+ *    Each mapping holds a reference (mmgrab) on that mm, so uncharging at
+ *    unmap/destroy is right even when another process closes the last fd
+ *    or the mapper has exited.
  */
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -30,6 +36,7 @@
 #include <linux/overflow.h>
 #include <linux/rbtree.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
@@ -279,11 +286,29 @@ static void pa_mapping_unpin(struct pa_mapping *m)
 	m->nr_runs = 0;
 }
 
-/* Drop the pins, the accounting and the mm reference; free @m. */
+/* Charge @npages pinned pages to @mm, within RLIMIT_MEMLOCK. */
+static int pa_charge_pinned(struct mm_struct *mm, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void pa_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
+{
+	atomic64_sub(npages, &mm->pinned_vm);
+}
+
+/* Drop the pins, the charge and the mm reference; free @m. */
 static void pa_mapping_free(struct pa_mapping *m)
 {
 	pa_mapping_unpin(m);
-	account_locked_vm(m->mm, m->npages, false);
+	pa_uncharge_pinned(m->mm, m->npages);
 	mmdrop(m->mm);
 	kfree(m);
 }
@@ -365,6 +390,14 @@ static int pa_pin_and_map(struct iommu_domain *domain, struct pa_mapping *m,
 
 	while (done < m->npages) {
 		int want = min_t(unsigned long, m->npages - done, PA_PIN_BATCH);
+
+		/* Mapping a huge region can take a while: let a kill abort it. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			got = 0;
+			goto fail;
+		}
+		cond_resched();
 
 		got = pin_user_pages_fast(vaddr + (done << PAGE_SHIFT), want,
 					  gup_flags, pages);
@@ -588,8 +621,8 @@ long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg)
 		goto unlock;
 	}
 
-	/* Reserve the whole size first: -ENOMEM over RLIMIT_MEMLOCK. */
-	ret = account_locked_vm(current->mm, m->npages, true);
+	/* Charge the whole size first: -ENOMEM over RLIMIT_MEMLOCK. */
+	ret = pa_charge_pinned(current->mm, m->npages);
 	if (ret)
 		goto unlock;
 	m->mm = current->mm;
@@ -597,7 +630,7 @@ long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg)
 
 	ret = pa_pin_and_map(domain, m, req.vaddr, prot);
 	if (ret) {
-		account_locked_vm(m->mm, m->npages, false);
+		pa_uncharge_pinned(m->mm, m->npages);
 		mmdrop(m->mm);
 		goto unlock;
 	}
