@@ -44,6 +44,11 @@ cp "$PCIASSIGN_TOP"/tests/vm/guest/init "$root/"
 cp "$PCIASSIGN_TOP"/tests/vm/guest/{run-cases,lib.sh,demo} "$root/tests/"
 cp -r "$PCIASSIGN_TOP"/tests/vm/guest/cases "$PCIASSIGN_TOP"/tests/vm/guest/profiles "$root/tests/"
 cp "$guestbin"/* "$root/tests/bin/"
+# pciassign-vmm's nested-guest payload is data, not a program.
+if [ -f "$root/tests/bin/payload.bin" ]; then
+	mkdir -p "$root/tests/guest"
+	mv "$root/tests/bin/payload.bin" "$root/tests/guest/payload.bin"
+fi
 cp "$PCIASSIGN_TOP/VERSION" "$root/tests/expected-version"
 chmod +x "$root/init"
 

@@ -244,6 +244,159 @@ int pa_event_to_json(const struct pa_event *e, char *buf, size_t len);
 /* One human-readable line, no newline. */
 int pa_event_to_text(const struct pa_event *e, char *buf, size_t len);
 
+/* ============ device assignment to KVM guests (device layer) ============ */
+/*
+ * An assigned device as a VMM sees it: a virtualized config space, BARs
+ * mapped into guest memory (or trapped), an optional ROM, interrupts wired
+ * to the VM and DMA through the context's IOMMU domain. The library talks
+ * to the VM only through struct pa_vm_ops; pa_kvm (below) implements them
+ * for a plain KVM VM fd.
+ */
+
+/* Options in the style "host=SSSS:BB:DD.F,id=,rombar=,romfile=,...". */
+#define PA_DEVICE_ID_MAX	64
+#define PA_DEVICE_PATH_MAX	256
+struct pa_device_opts {
+	struct pa_bdf host;		/* host=, required */
+	char id[PA_DEVICE_ID_MAX];	/* id=, "" when not given */
+	bool rombar;			/* rombar=, default on: expose a ROM BAR */
+	char romfile[PA_DEVICE_PATH_MAX];	/* romfile=, "": the device's ROM */
+	int bootindex;			/* bootindex=, -1 when not given */
+	/*
+	 * prefer_msi= (default off): deliver the guest's INTx from a host-side
+	 * MSI vector when the device has MSI, instead of the host INTx line.
+	 */
+	bool prefer_msi;
+	/*
+	 * share_intx= (default on): in the original, mask host INTx with the
+	 * PCI 2.3 INTx-disable bit so the line can be shared. pciassign.ko makes
+	 * that choice itself (DisINTx whenever the device supports it), so the
+	 * option is accepted for compatibility; off is logged as not applicable.
+	 */
+	bool share_intx;
+};
+
+/* Defaults: rombar on, share_intx on, prefer_msi off, bootindex -1. */
+void pa_device_opts_init(struct pa_device_opts *o);
+
+/*
+ * Parse a comma-separated option string over the defaults. Booleans take
+ * on/off, yes/no, true/false, 1/0. Returns 0 or -EINVAL (unknown or
+ * repeated key, bad value, missing host=, romfile= with rombar=off); err
+ * (may be NULL) gets the reason.
+ */
+int pa_device_opts_parse(const char *s, struct pa_device_opts *o,
+			 char *err, size_t errlen);
+
+/*
+ * Validate an option ROM image: at least 3 bytes, 0x55 0xAA signature,
+ * at most 16 MiB. *bar_size (may be NULL) gets the ROM BAR size: the length
+ * rounded up to a power of two, at least 2 KiB. Returns 0, -EINVAL (bad
+ * signature or too short) or -EFBIG.
+ */
+int pa_rom_validate(const void *img, size_t len, uint64_t *bar_size);
+
+/* Read and validate a ROM file. *img is malloc()ed. 0 or -errno. */
+int pa_rom_load_file(const char *path, void **img, size_t *len,
+		     uint64_t *bar_size);
+
+/* A trapped access: off is relative to the trap's base, len 1, 2, 4 or 8. */
+typedef void (*pa_trap_fn)(void *arg, uint64_t off, void *data,
+			   unsigned int len, bool is_write);
+
+/* What the device layer needs from the VM. All return 0/-errno. */
+struct pa_vm_ops {
+	/*
+	 * Map size bytes of host memory hva at guest-physical gpa. *slot is -1
+	 * for a new mapping and gets a handle; size 0 removes mapping *slot.
+	 */
+	int (*memslot_set)(void *opaque, int *slot, uint64_t gpa,
+			   uint64_t size, void *hva);
+	/* Trap guest accesses to [addr, addr+size) (io: port space); fn NULL
+	 * removes the trap registered at addr. */
+	int (*trap_set)(void *opaque, bool io, uint64_t addr, uint64_t size,
+			pa_trap_fn fn, void *arg);
+	/* A free GSI (returned >= 0), and giving it back. */
+	int (*gsi_alloc)(void *opaque);
+	void (*gsi_free)(void *opaque, int gsi);
+	/* Route gsi to an MSI message. */
+	int (*gsi_set_msi)(void *opaque, int gsi, uint64_t addr, uint32_t data);
+	/*
+	 * Inject gsi when eventfd fd is signalled (resample_fd >= 0: level
+	 * triggered, signalled at guest EOI); assign false removes it.
+	 */
+	int (*irqfd)(void *opaque, int gsi, int fd, int resample_fd, bool assign);
+	/* The GSI that INTx pin (1..4) of guest function devfn on bus 0 drives. */
+	int (*intx_gsi)(void *opaque, uint8_t devfn, uint8_t pin);
+	/* Optional: a human-readable message. */
+	void (*log)(void *opaque, const char *msg);
+};
+
+struct pa_device;
+
+/*
+ * Attach host function o->host to context ctx_fd and present it to the
+ * guest as bus 0 function guest_devfn. The context must outlive the device.
+ */
+int pa_device_open(int ctx_fd, const struct pa_device_opts *o,
+		   const struct pa_vm_ops *ops, void *opaque,
+		   uint8_t guest_devfn, struct pa_device **out);
+
+/*
+ * The same over an already-attached device fd (privilege separation: a
+ * helper opened it). The device takes ownership of dev_fd, also on error.
+ */
+int pa_device_open_fd(int dev_fd, const struct pa_device_opts *o,
+		      const struct pa_vm_ops *ops, void *opaque,
+		      uint8_t guest_devfn, struct pa_device **out);
+
+/* Unmap, unroute and disable everything, close the device fd. NULL ok. */
+void pa_device_close(struct pa_device *d);
+
+/* Guest config access, len 1, 2 or 4, aligned. */
+int pa_device_config_read(struct pa_device *d, uint16_t off, unsigned int len,
+			  uint32_t *val);
+int pa_device_config_write(struct pa_device *d, uint16_t off, unsigned int len,
+			   uint32_t val);
+
+/* The options it was opened with, and its device fd. */
+const struct pa_device_opts *pa_device_get_opts(const struct pa_device *d);
+int pa_device_fd(const struct pa_device *d);
+
+/* Guest RAM for device DMA: IOVA = guest-physical address. */
+int pa_dma_map(int ctx_fd, void *vaddr, uint64_t iova, uint64_t size,
+	       bool writable);
+int pa_dma_unmap(int ctx_fd, uint64_t iova, uint64_t size);
+
+/* ---- KVM wiring: struct pa_vm_ops over a KVM VM fd ---- */
+struct pa_kvm;
+
+/*
+ * Wrap vm_fd (which must have an in-kernel irqchip): memslot and GSI
+ * allocation, the GSI routing table (PIC/IOAPIC defaults plus MSI
+ * routes), irqfds and a trap table. vm_fd stays the caller's.
+ */
+int pa_kvm_new(int vm_fd, struct pa_kvm **out);
+void pa_kvm_free(struct pa_kvm *k);
+
+/* The ops to pass to pa_device_open() with the pa_kvm as opaque. */
+extern const struct pa_vm_ops pa_kvm_vm_ops;
+
+/* Map guest RAM (a memslot). */
+int pa_kvm_add_ram(struct pa_kvm *k, uint64_t gpa, uint64_t size, void *hva);
+
+/*
+ * Run the trap covering a guest access, if any. Returns true when one did
+ * (data filled on reads).
+ */
+bool pa_kvm_dispatch(struct pa_kvm *k, bool io, uint64_t addr, void *data,
+		     unsigned int len, bool is_write);
+
+/* INTx swizzle used by pa_kvm: GSI 16 + ((slot + pin - 1) & 3). */
+int pa_kvm_intx_gsi(uint8_t devfn, uint8_t pin);
+
+/* ========== end of device assignment to KVM guests ========== */
+
 #ifdef __cplusplus
 }
 #endif
