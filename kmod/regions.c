@@ -454,31 +454,44 @@ static const struct vm_operations_struct pa_bar_vm_ops = {
 	.fault = pa_bar_fault,
 };
 
+/*
+ * Needs only memory_lock (mmap_lock, then memory_lock, as in the fault),
+ * so it may be called without padev->lock.
+ */
 int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma)
 {
-	struct pa_regions *r = padev->regions;
 	unsigned long index = vma->vm_pgoff >> PA_PGOFF_SHIFT;
 	unsigned long pgoff = vma->vm_pgoff & PA_PGOFF_MASK;
 	unsigned long end;
+	struct pa_regions *r;
 	struct pa_bar *bar;
+	int ret = -EINVAL;
 
-	if (!r)
-		return -ENODEV;
 	if (index >= PCI_STD_NUM_BARS)
-		return -EINVAL;
-	bar = &r->bar[index];
-	if (!pa_bar_mmapable(bar))
 		return -EINVAL;
 	/* A private (COW) mapping of device memory makes no sense. */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+
+	down_read(&padev->memory_lock);
+	r = padev->regions;
+	if (!r) {
+		ret = -ENODEV;
+		goto out;
+	}
+	bar = &r->bar[index];
+	if (!pa_bar_mmapable(bar))
+		goto out;
 	if (check_add_overflow(pgoff, vma_pages(vma), &end) ||
 	    end > bar->size >> PAGE_SHIFT)
-		return -EINVAL;
+		goto out;
 
 	vma->vm_private_data = padev;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	pa_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &pa_bar_vm_ops;
-	return 0;
+	ret = 0;
+out:
+	up_read(&padev->memory_lock);
+	return ret;
 }

@@ -502,6 +502,49 @@ static int edu_bad_rw(void)
 	return 0;
 }
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Unbinding takes the device back: its mappings fault, the fd is dead. */
+static int edu_revoke(void)
+{
+	const char *tmo = "/sys/module/pciassign/parameters/release_timeout_ms";
+	volatile uint32_t *m = map_bar(0, EDU_BAR_SIZE, MAP_SHARED, 0);
+	char old[32] = "5000";
+	uint32_t v = 0;
+	int fd, r;
+
+	VT_ASSERT(m);
+	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID);
+	fd = open(tmo, O_RDONLY);
+	if (fd >= 0) {
+		r = read(fd, old, sizeof(old) - 1);
+		old[r > 0 ? r : 0] = '\0';
+		close(fd);
+	}
+	/* Nobody answers the release request here: do not wait long. */
+	write_file(tmo, "100");
+	r = write_file("/sys/bus/pci/drivers/pciassign/unbind", bdf);
+	write_file(tmo, old);
+	VT_ASSERT(r == 0);
+	VT_ASSERT(probe_load(m, &v) == -1);
+	VT_EXPECT_ERRNO(pread(dev_fd, &v, 4, BAR(0, 0)), ENODEV);
+	VT_ASSERT(map_bar(0, 4096, MAP_SHARED, 0) == NULL);
+	munmap((void *)m, EDU_BAR_SIZE);
+	/* Back to pciassign (driver_override is still set) for later cases. */
+	VT_ASSERT(write_file("/sys/bus/pci/drivers_probe", bdf) == 0);
+	return 0;
+}
+
 static const struct vt_case edu_cases[] = {
 	{ "region-info", edu_region_info },
 	{ "region-info-bad", edu_region_info_bad },
@@ -516,6 +559,7 @@ static const struct vt_case edu_cases[] = {
 	{ "reset-remaps", edu_reset },
 	{ "mmap-refused", edu_bad_mmap },
 	{ "rw-out-of-range", edu_bad_rw },
+	{ "revoke-kills-mapping", edu_revoke },	/* last: the fd dies */
 };
 
 /* ===================== e1000e ===================== */
