@@ -35,3 +35,54 @@ clean:
 	rm -rf build
 
 .PHONY: all kmod user unit deps check demo clean
+
+# ---- installation and packages ---------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]  module (kbuild modules_install
+#                        for KDIR), library, headers, CLI, VMM if built, man
+#                        pages, udev rule, modprobe.d example, completion
+#   make install-user    the same without the module
+#   make install-dkms-src  the DKMS source tree under $(DESTDIR)/usr/src
+#   make uninstall       remove what install put there
+#   make deb             pciassign-dkms and pciassign-tools .debs in build/deb
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell cat $(TOP)/VERSION)
+PKG_BUILD := $(or $(PCIASSIGN_BUILD),$(TOP)/build)
+DKMS_SRC := /usr/src/pciassign-$(VERSION)
+KRELEASE = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+install: install-kmod install-user
+
+install-kmod: kmod
+	$(MAKE) -C $(KDIR) M=$(TOP)/kmod INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	# kbuild skips depmod without a System.map; a live install needs it.
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KRELEASE); fi
+
+install-user:
+	$(MAKE) -C user install
+
+# Only what kmod/Kbuild reads: kmod/, uapi/ and VERSION, plus dkms.conf.
+install-dkms-src:
+	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi/linux
+	install -m 0644 dkms.conf VERSION $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild kmod/Makefile kmod/*.[ch] $(DESTDIR)$(DKMS_SRC)/kmod/
+	install -m 0644 uapi/linux/*.h $(DESTDIR)$(DKMS_SRC)/uapi/linux/
+
+uninstall:
+	$(MAKE) -C user uninstall
+	rm -f $(DESTDIR)/lib/modules/$(KRELEASE)/updates/pciassign.ko \
+		$(DESTDIR)/lib/modules/$(KRELEASE)/extra/pciassign.ko
+	if [ -z "$(DESTDIR)" ] && [ -n "$(KRELEASE)" ]; then depmod -a $(KRELEASE); fi
+
+deb:
+	packaging/build-deb.sh $(PKG_BUILD)/deb
+
+.PHONY: install install-kmod install-user install-dkms-src uninstall deb
+
+# ---- benchmarks (never part of check) --------------------------------------
+#   make bench           pciassign vs VFIO in the rig (BENCH_KERNEL=6.1|6.12,
+#                        default 6.12); report in results/bench-<date>/
+bench:
+	tests/bench/run-bench.sh
+
+.PHONY: bench
