@@ -33,7 +33,8 @@ mkdir -p "$stage"
 out=$(cd "$out" && pwd)
 stage=$out/pciassign-$ver
 # The working tree as it is (tracked and new files), without build output.
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+# (Only when this tree is a git work tree's top, not a copy inside one.)
+if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
 	(cd "$top" && git ls-files -z -co --exclude-standard |
 		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
 		tar --null -T - -cf -) | tar -C "$stage" -xf -

@@ -147,7 +147,7 @@ C
 		fail install/pkg-config "a program does not build with pkg-config's flags: $out"
 	elif [ "$(LD_LIBRARY_PATH="$dest/usr/lib" "$work/pcuser")" != 0000:0a:1f.7 ]; then
 		fail install/pkg-config "the program linked to the installed library misbehaves"
-	elif ! LD_LIBRARY_PATH="$dest/usr/lib" ldd "$work/pcuser" | grep -q "$dest/usr/lib/libpciassign.so.0"; then
+	elif [[ $(LD_LIBRARY_PATH="$dest/usr/lib" ldd "$work/pcuser") != *"$dest/usr/lib/libpciassign.so.0"* ]]; then
 		fail install/pkg-config "the program is not linked to the installed libpciassign.so.0"
 	elif ! out=$(cc -static -o "$work/pcuser-static" "$work/pcuser.c" "${pcstatic[@]}" 2>&1); then
 		fail install/pkg-config "static link with pkg-config --static fails: $out"
@@ -176,7 +176,7 @@ for page in "$top"/Documentation/man/*.[1-8]; do
 	warn2=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	if [ -n "$warn$warn2" ]; then
 		fail "man/$name" "$(echo "$warn$warn2" | head -n 3 | tr '\n' ' ')"
-	elif ! LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$page" 2>/dev/null | grep -q '^NAME'; then
+	elif ! LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$page" 2>/dev/null | grep '^NAME' >/dev/null; then
 		fail "man/$name" "man -l renders no NAME section"
 	else
 		pass "man/$name"
@@ -420,7 +420,7 @@ else
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		fail deb/build "missing from the packages: ${missing[*]}"
-	elif ! dpkg-deb -f "$ddeb" Depends | grep -q dkms; then
+	elif ! dpkg-deb -f "$ddeb" Depends | grep dkms >/dev/null; then
 		fail deb/build "pciassign-dkms does not depend on dkms"
 	else
 		pass deb/build
@@ -480,7 +480,7 @@ else
 	elif [ ! -e /dev/pciassign ] &&
 	     { [ $vrc -ne 1 ] || [[ $verr != *"cannot open /dev/pciassign"* ]]; }; then
 		fail deb/install "without the module, pciassign version exits $vrc saying '$verr'"
-	elif ! dpkg-query -W -f='${Conffiles}' pciassign-tools | grep -q /etc/modprobe.d/pciassign.conf; then
+	elif ! dpkg-query -W -f='${Conffiles}' pciassign-tools | grep /etc/modprobe.d/pciassign.conf >/dev/null; then
 		fail deb/install "/etc/modprobe.d/pciassign.conf is not a conffile"
 	else
 		pass deb/install
@@ -498,7 +498,7 @@ if dkms_gone "$ver" "dpkg -r" && [ -z "$left" ]; then
 	dpkg_retry -P pciassign-tools pciassign-dkms >>"$ilog" 2>&1
 	if [ -e /etc/modprobe.d/pciassign.conf ]; then
 		fail deb/remove "dpkg -P left /etc/modprobe.d/pciassign.conf"
-	elif dpkg-query -W -f='${db:Status-Abbrev}\n' pciassign-tools pciassign-dkms 2>/dev/null | grep -qv '^un'; then
+	elif dpkg-query -W -f='${db:Status-Abbrev}\n' pciassign-tools pciassign-dkms 2>/dev/null | grep -v '^un' >/dev/null; then
 		fail deb/remove "dpkg still knows the packages after dpkg -P"
 	else
 		pass deb/remove
