@@ -479,9 +479,14 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "m:p:d:t:vh", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'm':
-			mib = strtoul(optarg, NULL, 0);
+		case 'm': {
+			char *end;
+
+			mib = strtoul(optarg, &end, 0);
+			if (*end || end == optarg)
+				mib = 0;	/* rejected below */
 			break;
+		}
 		case 'p':
 			payload = optarg;
 			break;
