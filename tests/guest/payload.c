@@ -811,6 +811,26 @@ static void e1000e_msix(unsigned int d, const char *k, struct bar bars[6], uint8
 	cfg_w16(d, cap + 2, (uint16_t)(ctrl & ~0x8000));
 }
 
+/* The I/O BAR (IOADDR at +0, IODATA at +4) reaches the same registers. */
+static void e1000e_io(const char *k, struct bar bars[6])
+{
+	uint16_t port = 0;
+	uint32_t via_io, via_mmio;
+
+	for (unsigned int i = 0; i < 6; i++)
+		if (bars[i].present && bars[i].io)
+			port = (uint16_t)bars[i].addr;
+	if (!port || !bars[0].present || bars[0].io) {
+		check(k, "io-bar", false, "no I/O BAR or no BAR0");
+		return;
+	}
+	via_mmio = mmio_r32((uintptr_t)bars[0].addr + 0x08);	/* STATUS */
+	outl(port, 0x08);
+	via_io = inl((uint16_t)(port + 4));
+	check(k, "io-bar", via_io == via_mmio && inl(port) == 0x08,
+	      "STATUS through I/O port %x: %08x, through MMIO: %08x", port, via_io, via_mmio);
+}
+
 static void test_device(unsigned int d)
 {
 	uint32_t id = cfg_r32(d, 0), cls = cfg_r32(d, 8) >> 8;
@@ -840,6 +860,8 @@ static void test_device(unsigned int d)
 
 	if (ven == 0x8086 && dev == 0x10d3) {
 		uint8_t msix = walk_caps(d, k, 0x11, false);
+
+		e1000e_io(k, bars);
 
 		if (msix && bars[0].present)
 			e1000e_msix(d, k, bars, msix);

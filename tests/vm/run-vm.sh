@@ -7,6 +7,7 @@
 #   default     the full rig; cases in tests/vm/guest/cases/
 #   nointremap  the IOMMU without interrupt remapping; profiles/nointremap/
 #   noiommu     no IOMMU at all; profiles/noiommu/
+#   bench       the full rig with 2 GiB; profiles/bench/ (tests/bench/)
 # Exit status: 0 if every test passed.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/rig-env.sh"
@@ -41,12 +42,13 @@ rm -rf "$run" && mkdir -p "$run"
 disk=$run/nvme-disk.img
 truncate -s 16M "$disk"
 
-iommu=(-device intel-iommu,intremap=on)
+iommu=(-device intel-iommu,intremap=on) mem=1G
 append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile"
 case $profile in
 default) ;;
 nointremap) iommu=(-device intel-iommu,intremap=off) ;;
 noiommu) iommu=() append=${append/intel_iommu=on/intel_iommu=off} ;;
+bench) mem=2G ;;	# DMA mapping benchmarks up to 512 MiB
 *) die "unknown profile '$profile'" ;;
 esac
 log=$run/console.log
@@ -65,7 +67,7 @@ note "booting $abi (log: $log)"
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
-	-M q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m 1G \
+	-M q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m $mem \
 	-nodefaults -vga none -display none -no-reboot \
 	"${iommu[@]}" \
 	-device edu \
