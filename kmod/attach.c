@@ -87,7 +87,7 @@ static int pa_group_join(struct pa_context *ctx, struct pci_dev *pdev,
 		return 0;
 	}
 
-	claim = kzalloc(sizeof(*claim), GFP_KERNEL_ACCOUNT);
+	claim = pa_fault("attach-claim") ? NULL : kzalloc(sizeof(*claim), GFP_KERNEL_ACCOUNT);
 	if (!claim)
 		return -ENOMEM;
 
@@ -100,7 +100,8 @@ static int pa_group_join(struct pa_context *ctx, struct pci_dev *pdev,
 	}
 
 	if (!ctx->domain) {
-		domain = pa_compat_domain_alloc(&pdev->dev);
+		domain = pa_fault("attach-domain") ? ERR_PTR(-ENOMEM) :
+			 pa_compat_domain_alloc(&pdev->dev);
 		if (IS_ERR(domain)) {
 			ret = PTR_ERR(domain);
 			pci_err(pdev, "cannot allocate an IOMMU domain (%d)\n", ret);
@@ -109,7 +110,7 @@ static int pa_group_join(struct pa_context *ctx, struct pci_dev *pdev,
 		ctx->domain = domain;
 	}
 
-	ret = iommu_attach_group(ctx->domain, group);
+	ret = pa_fault("attach-group") ? -ENOMEM : iommu_attach_group(ctx->domain, group);
 	if (ret) {
 		pci_err(pdev, "cannot attach IOMMU group %d to the context's domain (%d)\n",
 			iommu_group_id(group), ret);
@@ -189,13 +190,13 @@ static int pa_device_open_hw(struct pa_device *padev)
 	struct pci_dev *pdev = padev->pdev;
 	int ret;
 
-	ret = pci_enable_device(pdev);
+	ret = pa_fault("attach-enable") ? -EIO : pci_enable_device(pdev);
 	if (ret)
 		return ret;
 
 	/* Keep the host's config so every release can go back to it. */
 	pci_save_state(pdev);
-	padev->pristine = pci_store_saved_state(pdev);
+	padev->pristine = pa_fault("attach-save") ? NULL : pci_store_saved_state(pdev);
 	if (!padev->pristine) {
 		ret = -ENOMEM;
 		goto disable;
@@ -398,13 +399,14 @@ static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
 		ret = fd;
 		goto put_group;
 	}
-	inode = pa_pseudofs_inode();
+	inode = pa_fault("attach-inode") ? ERR_PTR(-ENOMEM) : pa_pseudofs_inode();
 	if (IS_ERR(inode)) {
 		ret = PTR_ERR(inode);
 		goto put_fd;
 	}
 	/* The file's reference on padev is taken once the file exists. */
-	file = pa_pseudofs_file(inode, "[pciassign-device]", &pa_device_fops, padev);
+	file = pa_fault("attach-file") ? (iput(inode), ERR_PTR(-ENOMEM)) :
+	       pa_pseudofs_file(inode, "[pciassign-device]", &pa_device_fops, padev);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto put_fd;

@@ -96,7 +96,8 @@ static u16 pa_cfg_msi_len(struct pci_dev *pdev, u16 pos)
 
 struct pa_cfg_filter *pa_cfg_filter_create(struct pci_dev *pdev)
 {
-	struct pa_cfg_filter *f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	struct pa_cfg_filter *f = pa_fault("cfg-filter") ? NULL :
+				   kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	int w;
 
 	if (!f)

@@ -131,16 +131,14 @@ static ssize_t pa_device_write(struct file *file, const char __user *buf,
 	return ret;
 }
 
+/*
+ * mmap runs under mmap_lock, while other device-fd operations hold
+ * pa_device.lock and may fault on user memory: so no pa_device.lock here.
+ * pa_regions_mmap checks ownership under memory_lock instead.
+ */
 static int pa_device_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct pa_device *padev = file->private_data;
-	int ret = pa_device_enter(padev, file);
-
-	if (ret)
-		return ret;
-	ret = pa_regions_mmap(padev, vma);
-	pa_device_leave(padev);
-	return ret;
+	return pa_regions_mmap(file->private_data, vma);
 }
 
 static int pa_device_release(struct inode *inode, struct file *file)

@@ -234,7 +234,8 @@ static int pa_mapping_add_run(struct pa_mapping *m, unsigned long pfn,
 	if (!c || c->nr == c->cap) {
 		unsigned int cap = min_t(unsigned long, bound, PA_RUNS_PER_CHUNK);
 
-		c = kmalloc(struct_size(c, runs, cap), GFP_KERNEL_ACCOUNT);
+		c = pa_fault("dma-runs") ? NULL :
+		    kmalloc(struct_size(c, runs, cap), GFP_KERNEL_ACCOUNT);
 		if (!c)
 			return -ENOMEM;
 		c->next = NULL;
@@ -357,7 +358,8 @@ static int pa_close_run(struct pa_pin_state *s)
 				 m->npages - s->closed - s->run_len + 1);
 	if (ret)
 		return ret;
-	ret = pa_compat_iommu_map(s->domain, m->iova + s->mapped,
+	ret = pa_fault("dma-iommu-map") ? -ENOMEM :
+	      pa_compat_iommu_map(s->domain, m->iova + s->mapped,
 				  PFN_PHYS(s->run_pfn), bytes, s->prot);
 	if (ret) {
 		pa_mapping_drop_last_run(m);
@@ -383,7 +385,8 @@ static int pa_pin_and_map(struct iommu_domain *domain, struct pa_mapping *m,
 	struct page **pages;
 	int got = 0, i = 0, ret = 0;
 
-	pages = kvmalloc_array(min_t(unsigned long, m->npages, PA_PIN_BATCH),
+	pages = pa_fault("dma-pages") ? NULL :
+		kvmalloc_array(min_t(unsigned long, m->npages, PA_PIN_BATCH),
 			       sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
@@ -399,7 +402,8 @@ static int pa_pin_and_map(struct iommu_domain *domain, struct pa_mapping *m,
 		}
 		cond_resched();
 
-		got = pin_user_pages_fast(vaddr + (done << PAGE_SHIFT), want,
+		got = pa_fault("dma-pin") ? -EFAULT :
+		      pin_user_pages_fast(vaddr + (done << PAGE_SHIFT), want,
 					  gup_flags, pages);
 		if (got <= 0) {
 			ret = got ? got : -EFAULT;
@@ -602,7 +606,7 @@ long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg)
 	if (coherent)
 		prot |= IOMMU_CACHE;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	m = pa_fault("dma-mapping") ? NULL : kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 	m->iova = req.iova;

@@ -326,7 +326,8 @@ static int pa_intx_set_trigger(struct pa_irqs *irqs, struct eventfd_ctx *ctx)
 	irqs->intx.trigger = ctx;
 	spin_unlock_irqrestore(&irqs->lock, flags);
 
-	ret = request_irq(irqs->intx_irq, pa_intx_handler, irqflags, name, irqs);
+	ret = pa_fault("irq-intx-request") ? -EBUSY :
+	      request_irq(irqs->intx_irq, pa_intx_handler, irqflags, name, irqs);
 	if (ret) {
 		pci_info(irqs->pdev, "cannot request INTx IRQ %d (%d)%s\n",
 			 irqs->intx_irq, ret,
@@ -413,7 +414,8 @@ static int pa_msi_enable(struct pa_irqs *irqs, unsigned int index)
 
 	if (index == PCIASSIGN_IRQ_MSI) {
 		/* MSI cannot grow once enabled: take all the device has. */
-		ret = pci_alloc_irq_vectors(irqs->pdev, n, n, PCI_IRQ_MSI);
+		ret = pa_fault("irq-msi-alloc") ? -ENOSPC :
+		      pci_alloc_irq_vectors(irqs->pdev, n, n, PCI_IRQ_MSI);
 		alloc = n;
 	} else {
 		/*
@@ -423,7 +425,8 @@ static int pa_msi_enable(struct pa_irqs *irqs, unsigned int index)
 		 */
 		irqs->msix_dyn = pa_compat_msix_can_alloc_dyn(irqs->pdev);
 		alloc = irqs->msix_dyn ? 1 : n;
-		ret = pci_alloc_irq_vectors(irqs->pdev, alloc, alloc, PCI_IRQ_MSIX);
+		ret = pa_fault("irq-msix-alloc") ? -ENOSPC :
+		      pci_alloc_irq_vectors(irqs->pdev, alloc, alloc, PCI_IRQ_MSIX);
 	}
 	if (ret < 0) {
 		pci_info(irqs->pdev, "cannot enable %s with %u vectors (%d)\n",
@@ -488,7 +491,8 @@ static int pa_vec_set_trigger(struct pa_irqs *irqs, unsigned int index,
 	}
 
 	if (!vec->irq) {
-		ret = pa_compat_msix_alloc_at(irqs->pdev, i);
+		ret = pa_fault("irq-msix-alloc-at") ? -ENOSPC :
+		      pa_compat_msix_alloc_at(irqs->pdev, i);
 		if (ret < 0) {
 			pci_info(irqs->pdev, "cannot allocate MSI-X vector %u (%d)\n",
 				 i, ret);
@@ -510,7 +514,8 @@ static int pa_vec_set_trigger(struct pa_irqs *irqs, unsigned int index,
 	vec->pending = false;
 	spin_unlock_irqrestore(&irqs->lock, flags);
 
-	ret = request_irq(vec->irq, pa_msi_handler, 0, name, vec);
+	ret = pa_fault("irq-msi-request") ? -EBUSY :
+	      request_irq(vec->irq, pa_msi_handler, 0, name, vec);
 	if (ret) {
 		pci_info(irqs->pdev, "cannot request IRQ %d for vector %u (%d)\n",
 			 vec->irq, i, ret);
@@ -609,7 +614,7 @@ int pa_irq_init(struct pa_device *padev)
 	struct pa_irqs *irqs;
 	int n;
 
-	irqs = kzalloc(sizeof(*irqs), GFP_KERNEL_ACCOUNT);
+	irqs = pa_fault("irq-state") ? NULL : kzalloc(sizeof(*irqs), GFP_KERNEL_ACCOUNT);
 	if (!irqs)
 		return -ENOMEM;
 	irqs->padev = padev;
@@ -629,13 +634,15 @@ int pa_irq_init(struct pa_device *padev)
 	irqs->msix_count = n > 0 ? n : 0;
 
 	if (irqs->msi_count) {
-		irqs->msi = kcalloc(irqs->msi_count, sizeof(*irqs->msi),
+		irqs->msi = pa_fault("irq-msi-state") ? NULL :
+			    kcalloc(irqs->msi_count, sizeof(*irqs->msi),
 				    GFP_KERNEL_ACCOUNT);
 		if (!irqs->msi)
 			goto nomem;
 	}
 	if (irqs->msix_count) {
-		irqs->msix = kcalloc(irqs->msix_count, sizeof(*irqs->msix),
+		irqs->msix = pa_fault("irq-msix-state") ? NULL :
+			     kcalloc(irqs->msix_count, sizeof(*irqs->msix),
 				     GFP_KERNEL_ACCOUNT);
 		if (!irqs->msix)
 			goto nomem;
@@ -771,7 +778,7 @@ static int pa_irq_set_triggers(struct pa_irqs *irqs, unsigned int index,
 	int ret = 0;
 
 	/* Every fd is checked before anything changes. */
-	ctxs = kcalloc(count, sizeof(*ctxs), GFP_KERNEL);
+	ctxs = pa_fault("irq-eventfds") ? NULL : kcalloc(count, sizeof(*ctxs), GFP_KERNEL);
 	if (!ctxs)
 		return -ENOMEM;
 	for (i = 0; i < count; i++) {

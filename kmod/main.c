@@ -32,6 +32,7 @@ static int __init pciassign_init(void)
 	if (ret)
 		goto driver;
 
+	pa_fault_init();
 	pr_info("version %s loaded\n", PCIASSIGN_VERSION);
 	return 0;
 
@@ -46,6 +47,7 @@ pseudofs:
 
 static void __exit pciassign_exit(void)
 {
+	pa_fault_exit();
 	pa_chardev_unregister();
 	pa_pci_driver_unregister();
 	pa_netlink_exit();

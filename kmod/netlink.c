@@ -149,38 +149,23 @@ static int pa_genl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-struct pa_dump_state {
-	struct sk_buff *skb;
-	struct netlink_callback *cb;
-	long skip;	/* devices already sent by earlier dump calls */
-	long index;
-};
-
-static int pa_dump_one(struct pa_device *padev, void *arg)
-{
-	struct pa_dump_state *st = arg;
-	int ret;
-
-	if (st->index < st->skip) {
-		st->index++;
-		return 0;
-	}
-	mutex_lock(&padev->lock);
-	ret = pa_fill_device(st->skb, padev, NETLINK_CB(st->cb->skb).portid,
-			     st->cb->nlh->nlmsg_seq, NLM_F_MULTI,
-			     PCIASSIGN_CMD_DEV_GET);
-	mutex_unlock(&padev->lock);
-	if (!ret)
-		st->index++;
-	return ret;
-}
-
+/* cb->args[0]: how many devices earlier calls of this dump have sent. */
 static int pa_genl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct pa_dump_state st = { .skb = skb, .cb = cb, .skip = cb->args[0] };
+	struct pa_device *padev;
+	int ret;
 
-	pa_for_each_device(pa_dump_one, &st);
-	cb->args[0] = st.index;
+	while ((padev = pa_device_get_nth(cb->args[0]))) {
+		mutex_lock(&padev->lock);
+		ret = pa_fill_device(skb, padev, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				     PCIASSIGN_CMD_DEV_GET);
+		mutex_unlock(&padev->lock);
+		pa_device_put(padev);
+		if (ret)
+			break;
+		cb->args[0]++;
+	}
 	return skb->len;
 }
 

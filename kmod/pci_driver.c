@@ -17,19 +17,21 @@ static struct pci_driver pa_pci_driver;
 static LIST_HEAD(pa_devices);
 static DEFINE_MUTEX(pa_devices_lock);
 
-int pa_for_each_device(int (*fn)(struct pa_device *padev, void *arg), void *arg)
+/* The @n-th bound device (0-based), referenced, or NULL past the end. */
+struct pa_device *pa_device_get_nth(unsigned long n)
 {
 	struct pa_device *padev;
-	int ret = 0;
 
 	mutex_lock(&pa_devices_lock);
 	list_for_each_entry(padev, &pa_devices, node) {
-		ret = fn(padev, arg);
-		if (ret)
-			break;
+		if (!n--) {
+			kref_get(&padev->ref);
+			mutex_unlock(&pa_devices_lock);
+			return padev;
+		}
 	}
 	mutex_unlock(&pa_devices_lock);
-	return ret;
+	return NULL;
 }
 
 static void pa_device_free(struct kref *ref)

@@ -88,8 +88,7 @@ void pa_pci_driver_unregister(void);
 struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev);
 bool pa_pci_driver_owns(struct pci_dev *pdev);
 void pa_device_put(struct pa_device *padev);
-/* Call @fn for each bound device until it returns non-zero. */
-int pa_for_each_device(int (*fn)(struct pa_device *padev, void *arg), void *arg);
+struct pa_device *pa_device_get_nth(unsigned long n);
 
 /* context.c: /dev/pciassign and contexts */
 int pa_chardev_register(void);
@@ -169,6 +168,22 @@ int pa_netlink_init(void);
 void pa_netlink_exit(void);
 void pa_nl_event(struct pa_device *padev, u32 event, const char *reason,
 		 int value_attr, u32 value);
+
+/*
+ * fault_inject.c: test builds only (CONFIG_PCIASSIGN_FAULT_INJECT=y).
+ * pa_fault(site) is true when the test asked this evaluation to fail;
+ * place it before each allocation, pin, map or IRQ request.
+ */
+#ifdef PCIASSIGN_FAULT_INJECT
+bool pa_fault_hit(const char *site);
+void pa_fault_init(void);
+void pa_fault_exit(void);
+#define pa_fault(site) pa_fault_hit(site)
+#else
+static inline void pa_fault_init(void) { }
+static inline void pa_fault_exit(void) { }
+#define pa_fault(site) false
+#endif
 
 /* uargs.c */
 int pa_copy_args(void *dst, size_t minsz, size_t maxsz, const void __user *uarg);

@@ -73,7 +73,7 @@ int pa_regions_init(struct pa_device *padev)
 	struct pa_regions *r;
 	int bars, i, ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = pa_fault("regions-state") ? NULL : kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->filter = pa_cfg_filter_create(pdev);
@@ -84,7 +84,8 @@ int pa_regions_init(struct pa_device *padev)
 
 	bars = pci_select_bars(pdev, IORESOURCE_MEM | IORESOURCE_IO);
 	if (bars) {
-		ret = pci_request_selected_regions(pdev, bars, PCIASSIGN_NAME);
+		ret = pa_fault("regions-request") ? -EBUSY :
+		      pci_request_selected_regions(pdev, bars, PCIASSIGN_NAME);
 		if (ret) {
 			pci_info(pdev, "cannot claim the BARs (%d)\n", ret);
 			goto free_filter;
@@ -343,13 +344,14 @@ static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
 		io = pa_bar_is_io(bar);
 		/* Serialized by padev->lock, which every caller holds. */
 		if (!bar->map) {
-			bar->map = pci_iomap(pdev, index, 0);
+			bar->map = pa_fault("regions-iomap") ? NULL : pci_iomap(pdev, index, 0);
 			if (!bar->map)
 				return -ENOMEM;
 		}
 	}
 
-	kbuf = kmalloc(min_t(size_t, count, PA_BOUNCE_SIZE), GFP_KERNEL);
+	kbuf = pa_fault("regions-bounce") ? NULL :
+	       kmalloc(min_t(size_t, count, PA_BOUNCE_SIZE), GFP_KERNEL);
 	if (!kbuf)
 		return -ENOMEM;
 
@@ -421,6 +423,17 @@ ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
 }
 
 /*
+ * Whether @vma's file is the device's current owner. A revoked fd (which
+ * stays open) must not map the BARs of whoever attaches the device next:
+ * revocation sets revoked before zapping under memory_lock, and a later
+ * attach installs a new file, which an old vma can never match.
+ */
+static bool pa_vma_owner(struct pa_device *padev, struct vm_area_struct *vma)
+{
+	return vma->vm_file == READ_ONCE(padev->file) && !READ_ONCE(padev->revoked);
+}
+
+/*
  * Pages of a BAR mapping are inserted one fault at a time, and only while
  * the device is attached and decodes memory; zapping removes them all.
  */
@@ -436,7 +449,7 @@ static vm_fault_t pa_bar_fault(struct vm_fault *vmf)
 
 	down_read(&padev->memory_lock);
 	r = padev->regions;
-	if (!r || index >= PCI_STD_NUM_BARS)
+	if (!r || index >= PCI_STD_NUM_BARS || !pa_vma_owner(padev, vma))
 		goto out;
 	bar = &r->bar[index];
 	if (!pa_bar_mmapable(bar) || pgoff >= bar->size >> PAGE_SHIFT)
@@ -475,7 +488,7 @@ int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma)
 
 	down_read(&padev->memory_lock);
 	r = padev->regions;
-	if (!r) {
+	if (!r || !pa_vma_owner(padev, vma)) {
 		ret = -ENODEV;
 		goto out;
 	}

@@ -65,17 +65,29 @@ step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
 # The config engine under libFuzzer (ASan+UBSan), a fixed seed and budget.
 exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke
 
+build_step kmod/checkpatch "$PCIASSIGN_TOP/scripts/checkpatch.sh"
+
 for short in $kernels; do
 	abi=$(rig_kernel_abi "$short")
 	build_step "build/kmod-$short" "$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi"
 	build_step "build/kmod-$short-sparse" env PCIASSIGN_KCFLAGS= \
 		make -s -C "$(rig_kdir "$abi")" M="$PCIASSIGN_BUILD/kmod-$abi/kmod" C=2 modules
-	for profile in ${RIG_PROFILES:-default nointremap noiommu}; do
+	# The fault-injection build walks every failure path of attach, map
+	# and IRQ setup (tests/vm/guest/pa-fault-test.c).
+	build_step "build/kmod-$short-faultinject" env PCIASSIGN_FAULT_INJECT=1 \
+		"$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi"
+	for profile in ${RIG_PROFILES:-default nointremap noiommu faults}; do
+		ko=$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko
+		[ "$profile" = faults ] && ko=$PCIASSIGN_BUILD/kmod-$abi-fi/kmod/pciassign.ko
 		step "vm/$short-$profile" "$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" \
-			-p "$profile" -m "$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko" \
+			-p "$profile" -m "$ko" \
 			-c "${PCIASSIGN_CASES:-}"
 	done
 done
+
+# Packaging: install layout, man pages, udev rule, .deb life cycle with
+# DKMS builds for both rig kernels (root-only parts SKIP otherwise).
+step packaging "$PCIASSIGN_TOP/scripts/test-packaging.sh"
 
 passed=$(grep -c '^PASS: ' "$results")
 failed=$(grep -c '^FAIL: ' "$results")

@@ -7,6 +7,8 @@
 #   default     the full rig; cases in tests/vm/guest/cases/
 #   nointremap  the IOMMU without interrupt remapping; profiles/nointremap/
 #   noiommu     no IOMMU at all; profiles/noiommu/
+#   faults      the full rig, cases in profiles/faults/ (pass -m with the
+#               fault-injection build of the module)
 #   bench       the full rig with 2 GiB; profiles/bench/ (tests/bench/)
 # Exit status: 0 if every test passed.
 set -euo pipefail
@@ -46,6 +48,7 @@ iommu=(-device intel-iommu,intremap=on) mem=1G
 append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile"
 case $profile in
 default) ;;
+faults) ;;	# the default machine; run with the fault-injection module
 nointremap) iommu=(-device intel-iommu,intremap=off) ;;
 noiommu) iommu=() append=${append/intel_iommu=on/intel_iommu=off} ;;
 bench) mem=2G ;;	# DMA mapping benchmarks up to 512 MiB

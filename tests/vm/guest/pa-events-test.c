@@ -9,10 +9,12 @@
  *                                       host-side removal via QMP device_del
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -167,11 +169,33 @@ static int lifecycle(void)
 }
 
 /*
- * A child attaches the device and behaves as told: "coop" closes it when
- * asked to release (netlink event), "stubborn" is stopped and never does.
- * It then reports through its exit status what its fd looked like.
+ * A child attaches the device and behaves as told: OWNER_NETLINK closes it
+ * when a RELEASE_REQUESTED event names it, OWNER_REQ_EVENTFD when the
+ * device's request eventfd (IRQ index REQ) fires, OWNER_STUBBORN is
+ * stopped by the parent and never does. Its exit status says what it saw.
  */
-static pid_t spawn_owner(int coop, int ready_pipe[2])
+enum owner_kind { OWNER_STUBBORN, OWNER_NETLINK, OWNER_REQ_EVENTFD };
+
+static int wait_req_eventfd(int fd)
+{
+	struct {
+		struct pciassign_irq_set s;
+		int32_t fd;
+	} set = { { .argsz = sizeof(set), .flags = PCIASSIGN_IRQ_SET_TRIGGER,
+		    .index = PCIASSIGN_IRQ_REQ, .start = 0, .count = 1 }, -1 };
+	struct pollfd pfd = { .events = POLLIN };
+	uint64_t n;
+
+	set.fd = eventfd(0, EFD_CLOEXEC);
+	pfd.fd = set.fd;
+	if (set.fd < 0 || ioctl(fd, PCIASSIGN_SET_IRQS, &set))
+		return -1;
+	if (poll(&pfd, 1, 30000) != 1 || read(set.fd, &n, sizeof(n)) != sizeof(n))
+		return -1;
+	return 0;
+}
+
+static pid_t spawn_owner(enum owner_kind kind, int ready_pipe[2])
 {
 	pid_t pid = fork();
 
@@ -183,14 +207,20 @@ static pid_t spawn_owner(int coop, int ready_pipe[2])
 	int ctx, fd;
 
 	close(ready_pipe[0]);
-	if (coop && pa_events_open(&ev))
+	if (kind == OWNER_NETLINK && pa_events_open(&ev))
 		_exit(10);
 	fd = attach_dev(&ctx);
 	if (fd < 0)
 		_exit(11);
 	if (write(ready_pipe[1], "r", 1) != 1)
 		_exit(12);
-	if (coop) {
+	if (kind == OWNER_REQ_EVENTFD) {
+		if (wait_req_eventfd(fd))
+			_exit(16);
+		close(fd);
+		_exit(0);
+	}
+	if (kind == OWNER_NETLINK) {
 		while (next_event(ev, &e, 30000) == 1)
 			if (e.type == PA_EVENT_RELEASE_REQUESTED) {
 				close(fd);
@@ -218,7 +248,7 @@ static pid_t spawn_owner(int coop, int ready_pipe[2])
 }
 
 /* Start an owner and wait until it has the device. */
-static pid_t start_owner(int coop)
+static pid_t start_owner(enum owner_kind kind)
 {
 	int p[2];
 	char c;
@@ -226,7 +256,7 @@ static pid_t start_owner(int coop)
 
 	if (pipe(p))
 		return -1;
-	pid = spawn_owner(coop, p);
+	pid = spawn_owner(kind, p);
 	close(p[1]);
 	if (pid > 0 && n_owners < 8)
 		owners[n_owners++] = pid;
@@ -259,7 +289,8 @@ static int unbind_cooperative(void)
 
 	VT_ASSERT(bind_dev() == 0);
 	VT_ASSERT(pa_events_open(&ev) == 0);
-	owner = start_owner(1);
+	/* This owner listens on its request eventfd, as a VMM does. */
+	owner = start_owner(OWNER_REQ_EVENTFD);
 	VT_ASSERT(owner > 0);
 	EXPECT_EVENT(ev, &e, PA_EVENT_ATTACHED);
 
@@ -289,7 +320,7 @@ static int unbind_stubborn(void)
 
 	VT_ASSERT(bind_dev() == 0);
 	VT_ASSERT(pa_events_open(&ev) == 0);
-	owner = start_owner(0);
+	owner = start_owner(OWNER_STUBBORN);
 	VT_ASSERT(owner > 0);
 	EXPECT_EVENT(ev, &e, PA_EVENT_ATTACHED);
 	VT_ASSERT(kill(owner, SIGSTOP) == 0);
@@ -388,7 +419,7 @@ static int host_unplug(void)
 
 	VT_ASSERT(bind_dev() == 0);
 	VT_ASSERT(pa_events_open(&ev) == 0);
-	owner = start_owner(unplug_coop);
+	owner = start_owner(unplug_coop ? OWNER_NETLINK : OWNER_STUBBORN);
 	VT_ASSERT(owner > 0);
 	EXPECT_EVENT(ev, &e, PA_EVENT_ATTACHED);
 	if (!unplug_coop)
