@@ -30,7 +30,8 @@ fi
 pkgs=(build-essential gcc make pkg-config kmod cpio gzip xz-utils
       qemu-system-x86 ipxe-qemu busybox-static
       libnl-3-dev libnl-genl-3-dev libcmocka-dev dkms sparse
-      python3 pciutils clang libclang-rt-14-dev)
+      python3 pciutils clang libclang-rt-14-dev
+      debhelper dh-dkms dpkg-dev fakeroot groff-base man-db udev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
