@@ -86,11 +86,3 @@ bench:
 	tests/bench/run-bench.sh
 
 .PHONY: bench
-
-# ---- benchmarks (never part of check) --------------------------------------
-#   make bench           pciassign vs VFIO in the rig (BENCH_KERNEL=6.1|6.12,
-#                        default 6.12); report in results/bench-<date>/
-bench:
-	tests/bench/run-bench.sh
-
-.PHONY: bench
