@@ -165,6 +165,10 @@ static int run_vcpu(struct vmm *v)
 	for (;;) {
 		int rc;
 
+		if (stop_signal == VMM_RELEASE_SIGNAL) {
+			vmm_log("stopped: the host reclaims a device (release request)");
+			return VMM_EXIT_RELEASED;
+		}
 		if (stop_signal) {
 			vmm_log("stopped by signal %d", (int)stop_signal);
 			return VMM_EXIT_SIGNAL;
@@ -525,6 +529,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+	sigaction(VMM_RELEASE_SIGNAL, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (setup_vm(&v))
@@ -539,6 +544,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		v.dma_mapped = true;
+		ret = vmm_watch_release(&v.pci);
+		if (ret) {
+			vmm_log("release-request eventfds: %s", strerror(-ret));
+			goto out;
+		}
 	}
 	ret = load_payload(&v, payload);
 	if (ret) {
