@@ -87,7 +87,13 @@ done
 
 # Packaging: install layout, man pages, udev rule, .deb life cycle with
 # DKMS builds for both rig kernels (root-only parts SKIP otherwise).
+rm -f "$PCIASSIGN_BUILD"/dkms/*.ko	# only this run's DKMS build counts
 step packaging "$PCIASSIGN_TOP/scripts/test-packaging.sh"
+# The module DKMS built there is the one a boot of the rig loads.
+dkms_ko=$PCIASSIGN_BUILD/dkms/pciassign-$(rig_kernel_abi 6.1).ko
+if [ -f "$dkms_ko" ]; then
+	step vm/6.1-dkms "$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k 6.1 -p dkms -m "$dkms_ko"
+fi
 
 passed=$(grep -c '^PASS: ' "$results")
 failed=$(grep -c '^FAIL: ' "$results")
