@@ -30,47 +30,11 @@ static int open_ctx(void)
 	return fd;
 }
 
-static int parse_bdf(const char *s, struct pciassign_attach *a)
-{
-	unsigned int seg, bus, dev, fn;
-
-	if (sscanf(s, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
-		return -1;
-	memset(a, 0, sizeof(*a));
-	a->argsz = sizeof(*a);
-	a->segment = seg;
-	a->bus = bus;
-	a->devfn = (dev << 3) | fn;
-	return 0;
-}
-
-/* Attach BDF to ctx: the device fd, or -1 with errno. */
-static int attach(int ctx, const char *bdf)
-{
-	struct pciassign_attach a;
-
-	if (parse_bdf(bdf, &a))
-		return errno = EINVAL, -1;
-	return ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
-}
-
 static int device_info(int fd, struct pciassign_device_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->argsz = sizeof(*info);
 	return ioctl(fd, PCIASSIGN_DEVICE_INFO, info);
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
 static int driver_is(const char *bdf, const char *drv)
@@ -88,7 +52,7 @@ static int driver_is(const char *bdf, const char *drv)
 
 static int probe(const char *bdf)
 {
-	return sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+	return vt_write_file("/sys/bus/pci/drivers_probe", bdf);
 }
 
 static int unbind(const char *bdf)
@@ -96,7 +60,7 @@ static int unbind(const char *bdf)
 	char path[256];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	return sysfs_write(path, bdf);
+	return vt_write_file(path, bdf);
 }
 
 static int attach_edu(void)
@@ -105,12 +69,12 @@ static int attach_edu(void)
 	struct pciassign_attach a;
 	int ctx = open_ctx(), fd;
 
-	fd = attach(ctx, edu);
+	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	VT_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	VT_ASSERT(device_info(fd, &info) == 0);
 	VT_ASSERT(info.vendor == 0x1234 && info.device == 0x11e8);
-	parse_bdf(edu, &a);
+	vt_parse_bdf(edu, &a);
 	VT_ASSERT(info.segment == a.segment && info.bus == a.bus && info.devfn == a.devfn);
 	VT_ASSERT(info.num_regions == PCIASSIGN_NUM_REGIONS);
 	VT_ASSERT(info.num_irqs == PCIASSIGN_NUM_IRQS);
@@ -125,13 +89,13 @@ static int attach_busy(void)
 {
 	int ctx1 = open_ctx(), ctx2 = open_ctx(), fd;
 
-	fd = attach(ctx1, edu);
+	fd = vt_attach(ctx1, edu);
 	VT_ASSERT(fd >= 0);
-	VT_EXPECT_ERRNO(attach(ctx2, edu), EBUSY);
-	VT_EXPECT_ERRNO(attach(ctx1, edu), EBUSY);
+	VT_EXPECT_ERRNO(vt_attach(ctx2, edu), EBUSY);
+	VT_EXPECT_ERRNO(vt_attach(ctx1, edu), EBUSY);
 	close(fd);
 	/* Free again: the other context may have it now. */
-	fd = attach(ctx2, edu);
+	fd = vt_attach(ctx2, edu);
 	VT_ASSERT(fd >= 0);
 	close(fd);
 	close(ctx1);
@@ -144,13 +108,13 @@ static int attach_bad_args(void)
 	struct pciassign_attach a;
 	int ctx = open_ctx();
 
-	parse_bdf(edu, &a);
+	vt_parse_bdf(edu, &a);
 	a.flags = 1;
 	VT_EXPECT_ERRNO(ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a), EINVAL);
-	parse_bdf(edu, &a);
+	vt_parse_bdf(edu, &a);
 	a.reserved = 1;
 	VT_EXPECT_ERRNO(ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a), EINVAL);
-	parse_bdf(edu, &a);
+	vt_parse_bdf(edu, &a);
 	a.argsz = 8;
 	VT_EXPECT_ERRNO(ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a), EINVAL);
 	VT_EXPECT_ERRNO(ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, NULL), EFAULT);
@@ -162,8 +126,8 @@ static int attach_no_device(void)
 {
 	int ctx = open_ctx();
 
-	VT_EXPECT_ERRNO(attach(ctx, "0000:fe:1f.7"), ENODEV);
-	VT_EXPECT_ERRNO(attach(ctx, "ffff:00:00.0"), ENODEV);
+	VT_EXPECT_ERRNO(vt_attach(ctx, "0000:fe:1f.7"), ENODEV);
+	VT_EXPECT_ERRNO(vt_attach(ctx, "ffff:00:00.0"), ENODEV);
 	close(ctx);
 	return 0;
 }
@@ -173,7 +137,7 @@ static int attach_not_bound(void)
 	int ctx = open_ctx();
 
 	VT_ASSERT(driver_is(e1000e, "e1000e"));
-	VT_EXPECT_ERRNO(attach(ctx, e1000e), ENODEV);
+	VT_EXPECT_ERRNO(vt_attach(ctx, e1000e), ENODEV);
 	VT_ASSERT(driver_is(e1000e, "e1000e"));	/* untouched */
 	close(ctx);
 	return 0;
@@ -189,10 +153,10 @@ static int attach_group_viability(void)
 	int ctx = open_ctx(), fd;
 
 	VT_ASSERT(driver_is(e1000, "e1000"));
-	VT_EXPECT_ERRNO(attach(ctx, grouped_edu), EXDEV);
+	VT_EXPECT_ERRNO(vt_attach(ctx, grouped_edu), EXDEV);
 
 	VT_ASSERT(unbind(e1000) == 0);
-	fd = attach(ctx, grouped_edu);
+	fd = vt_attach(ctx, grouped_edu);
 	VT_ASSERT(fd >= 0);
 	probe(e1000);
 	VT_ASSERT(driver_is(e1000, NULL));
@@ -210,15 +174,15 @@ static int context_closed_first(void)
 	struct pciassign_device_info info;
 	int ctx = open_ctx(), fd, ctx2;
 
-	fd = attach(ctx, edu);
+	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	close(ctx);
 	VT_ASSERT(device_info(fd, &info) == 0);
 	VT_ASSERT(!(info.flags & PCIASSIGN_DEVICE_INFO_REVOKED));
 	ctx2 = open_ctx();
-	VT_EXPECT_ERRNO(attach(ctx2, edu), EBUSY);
+	VT_EXPECT_ERRNO(vt_attach(ctx2, edu), EBUSY);
 	close(fd);
-	fd = attach(ctx2, edu);
+	fd = vt_attach(ctx2, edu);
 	VT_ASSERT(fd >= 0);
 	close(fd);
 	close(ctx2);
@@ -233,7 +197,7 @@ static int revoke_on_unbind(void)
 	int ctx = open_ctx(), fd;
 	char buf[4];
 
-	fd = attach(ctx, edu);
+	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	VT_ASSERT(unbind(edu) == 0);
 	VT_ASSERT(driver_is(edu, NULL));
@@ -241,11 +205,11 @@ static int revoke_on_unbind(void)
 	VT_ASSERT(info.flags & PCIASSIGN_DEVICE_INFO_REVOKED);
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_REGION_INFO, &ri), ENODEV);
 	VT_EXPECT_ERRNO(pread(fd, buf, 4, PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_CONFIG)), ENODEV);
-	VT_EXPECT_ERRNO(attach(ctx, edu), ENODEV);
+	VT_EXPECT_ERRNO(vt_attach(ctx, edu), ENODEV);
 	close(fd);
 	VT_ASSERT(probe(edu) == 0);
 	VT_ASSERT(driver_is(edu, "pciassign"));
-	fd = attach(ctx, edu);
+	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	close(fd);
 	close(ctx);
@@ -257,7 +221,7 @@ static int device_fd_bad_ioctls(void)
 	struct pciassign_device_info info;
 	int ctx = open_ctx(), fd;
 
-	fd = attach(ctx, edu);
+	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_IO(0x70), NULL), ENOTTY);
 	/* Context ioctls are not device ioctls and vice versa. */
@@ -279,7 +243,7 @@ static int device_fd_bad_ioctls(void)
 static int churn(void)
 {
 	for (int i = 0; i < 50; i++) {
-		int ctx = open_ctx(), fd = attach(ctx, edu);
+		int ctx = open_ctx(), fd = vt_attach(ctx, edu);
 
 		VT_ASSERT(fd >= 0);
 		if (i & 1) {
@@ -313,7 +277,7 @@ static int refused(void)
 {
 	int ctx = open_ctx();
 
-	VT_EXPECT_ERRNO(attach(ctx, edu), refuse_errno);
+	VT_EXPECT_ERRNO(vt_attach(ctx, edu), refuse_errno);
 	close(ctx);
 	return 0;
 }
@@ -327,7 +291,7 @@ static int allowed(void)
 {
 	int ctx = open_ctx(), fd;
 
-	fd = attach(ctx, edu);
+	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	close(fd);
 	close(ctx);

@@ -50,49 +50,29 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 static int bind_dev(void)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", dev);
-	if (sysfs_write(path, "pciassign"))
+	if (vt_write_file(path, "pciassign"))
 		return -1;
-	return sysfs_write("/sys/bus/pci/drivers_probe", dev);
+	return vt_write_file("/sys/bus/pci/drivers_probe", dev);
 }
 
 static int unbind_dev(void)
 {
-	return sysfs_write("/sys/bus/pci/drivers/pciassign/unbind", dev);
+	return vt_write_file("/sys/bus/pci/drivers/pciassign/unbind", dev);
 }
 
 static int attach_dev(int *ctx_out)
 {
-	struct pciassign_attach a = { .argsz = sizeof(a) };
-	unsigned int seg, bus, d, fn;
-	int ctx;
+	int ctx = open("/dev/pciassign", O_RDWR | O_CLOEXEC);
 
-	if (sscanf(dev, "%x:%x:%x.%x", &seg, &bus, &d, &fn) != 4)
-		return -1;
-	a.segment = seg;
-	a.bus = bus;
-	a.devfn = (d << 3) | fn;
-	ctx = open("/dev/pciassign", O_RDWR | O_CLOEXEC);
 	if (ctx < 0)
 		return -1;
 	*ctx_out = ctx;
-	return ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
+	return vt_attach(ctx, dev);
 }
 
 /* Next event for our device, skipping others; 0 if none came in time. */

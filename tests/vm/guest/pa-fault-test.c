@@ -56,46 +56,6 @@ static const char *fail_hit(void)
 	return site;
 }
 
-static long vm_pinned_kb(void)
-{
-	char line[256];
-	long kb, total = 0;
-	FILE *s = fopen("/proc/self/status", "r");
-
-	while (s && fgets(line, sizeof(line), s))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1 ||
-		    sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			total += kb;
-	if (s)
-		fclose(s);
-	return total;
-}
-
-static int our_irqs(void)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, "pciassign") != NULL;
-	if (f)
-		fclose(f);
-	return n;
-}
-
-static int attach(int ctx, const char *bdf)
-{
-	struct pciassign_attach a = { .argsz = sizeof(a) };
-	unsigned int seg, bus, dev, fn;
-
-	sscanf(bdf, "%x:%x:%x.%x", &seg, &bus, &dev, &fn);
-	a.segment = seg;
-	a.bus = bus;
-	a.devfn = (dev << 3) | fn;
-	return ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
-}
-
 static int open_ctx(void)
 {
 	return open("/dev/pciassign", O_RDWR | O_CLOEXEC);
@@ -119,7 +79,7 @@ static int walk_attach(void)
 
 		VT_ASSERT(ctx >= 0);
 		set_fail_nth(n);
-		fd = attach(ctx, edu);
+		fd = vt_attach(ctx, edu);
 		site = fail_hit();
 		if (!*site) {
 			VT_ASSERT(fd >= 0);	/* no fault reached: path done */
@@ -132,9 +92,9 @@ static int walk_attach(void)
 			close(fd);
 		close(ctx);
 		/* Nothing held: the device attaches cleanly right away. */
-		VT_ASSERT(our_irqs() == 0);
+		VT_ASSERT(vt_our_irqs() == 0);
 		ctx2 = open_ctx();
-		fd2 = attach(ctx2, edu);
+		fd2 = vt_attach(ctx2, edu);
 		if (fd2 < 0)
 			return vt_fail("after a failure at %s, attach fails: %s", site,
 				       strerror(errno));
@@ -151,8 +111,8 @@ static int walk_dma(void)
 		.flags = PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE,
 		.iova = 1u << 24, .size = sz };
 	struct pciassign_dma_unmap u = { .argsz = sizeof(u), .iova = 1u << 24, .size = sz };
-	int ctx = open_ctx(), fd = attach(ctx, edu);
-	long pinned0 = vm_pinned_kb();
+	int ctx = open_ctx(), fd = vt_attach(ctx, edu);
+	long pinned0 = vt_pinned_kb();
 	uint8_t *buf;
 
 	VT_ASSERT(fd >= 0);
@@ -170,7 +130,7 @@ static int walk_dma(void)
 		if (!*site) {
 			VT_ASSERT(r == 0);
 			VT_ASSERT(ioctl(ctx, PCIASSIGN_DMA_UNMAP, &u) == 0 && u.size == sz);
-			VT_ASSERT(vm_pinned_kb() == pinned0);
+			VT_ASSERT(vt_pinned_kb() == pinned0);
 			close(fd);
 			close(ctx);
 			return n > 1 ? 0 : vt_fail("no fault site on the map path");
@@ -180,9 +140,9 @@ static int walk_dma(void)
 			u.size = sz;
 			VT_ASSERT(ioctl(ctx, PCIASSIGN_DMA_UNMAP, &u) == 0);
 		}
-		if (vm_pinned_kb() != pinned0)
+		if (vt_pinned_kb() != pinned0)
 			return vt_fail("after a failure at %s, %ld kB pinned (was %ld)",
-				       site, vm_pinned_kb(), pinned0);
+				       site, vt_pinned_kb(), pinned0);
 		/* The range is free again: it maps and unmaps cleanly. */
 		VT_ASSERT(ioctl(ctx, PCIASSIGN_DMA_MAP, &m) == 0);
 		u.size = sz;
@@ -210,7 +170,7 @@ static int set_irq(int fd, uint32_t index, uint32_t count, int efd)
 
 static int walk_irq(const char *bdf, uint32_t index, uint32_t count, const char *path)
 {
-	int ctx = open_ctx(), fd = attach(ctx, bdf), efd = eventfd(0, EFD_CLOEXEC);
+	int ctx = open_ctx(), fd = vt_attach(ctx, bdf), efd = eventfd(0, EFD_CLOEXEC);
 
 	VT_ASSERT(fd >= 0 && efd >= 0);
 	for (unsigned int n = 1; n <= MAX_N; n++) {
@@ -223,7 +183,7 @@ static int walk_irq(const char *bdf, uint32_t index, uint32_t count, const char 
 		if (!*site) {
 			VT_ASSERT(r == 0);
 			VT_ASSERT(set_irq(fd, index, 0, -1) == 0);
-			VT_ASSERT(our_irqs() == 0);
+			VT_ASSERT(vt_our_irqs() == 0);
 			close(fd);
 			close(ctx);
 			close(efd);
@@ -231,8 +191,8 @@ static int walk_irq(const char *bdf, uint32_t index, uint32_t count, const char 
 		}
 		note_site(path, site, r == 0);
 		VT_ASSERT(set_irq(fd, index, 0, -1) == 0);
-		if (our_irqs())
-			return vt_fail("after a failure at %s, %d IRQs left", site, our_irqs());
+		if (vt_our_irqs())
+			return vt_fail("after a failure at %s, %d IRQs left", site, vt_our_irqs());
 		VT_ASSERT(set_irq(fd, index, count, efd) == 0);
 		VT_ASSERT(set_irq(fd, index, 0, -1) == 0);
 	}
@@ -257,7 +217,7 @@ static int walk_msix(void)
 /* BAR pread: the bounce buffer and the lazy iomap can fail. */
 static int walk_bar_read(void)
 {
-	int ctx = open_ctx(), fd = attach(ctx, edu);
+	int ctx = open_ctx(), fd = vt_attach(ctx, edu);
 	uint32_t id;
 
 	VT_ASSERT(fd >= 0);

@@ -439,21 +439,6 @@ static void *fuzz_thread(void *arg)
 	return NULL;
 }
 
-/* Locked plus pinned memory (DMA pins are charged to VmPin). */
-static long vm_locked_kb(void)
-{
-	char line[256];
-	long kb, total = 0;
-	FILE *s = fopen("/proc/self/status", "r");
-
-	while (s && fgets(line, sizeof(line), s))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1 ||
-		    sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			total += kb;
-	if (s)
-		fclose(s);
-	return total;
-}
 
 static int nthreads;
 
@@ -461,7 +446,7 @@ static int run(void)
 {
 	pthread_t th[8];
 	struct fuzzer fz[8];
-	long locked0 = vm_locked_kb();
+	long locked0 = vt_pinned_kb();
 
 	for (int i = 0; i < nthreads; i++) {
 		fz[i] = (struct fuzzer){ .rng = (base_seed + (uint64_t)i) * 0x9e3779b97f4a7c15ull | 1,
@@ -483,9 +468,9 @@ static int run(void)
 			close(ctx_fds[i]), ctx_fds[i] = -1;
 	if (unexpected)
 		return vt_fail("%s", unexpected_what);
-	if (vm_locked_kb() != locked0)
+	if (vt_pinned_kb() != locked0)
 		return vt_fail("locked+pinned memory %ld kB after close, %ld kB before",
-			       vm_locked_kb(), locked0);
+			       vt_pinned_kb(), locked0);
 	return 0;
 }
 
@@ -493,26 +478,9 @@ static int run(void)
 static int reattach(void)
 {
 	for (int i = 0; i < n_bdfs; i++) {
-		struct fuzzer f = { .rng = 1 };
-		struct pciassign_attach a;
 		int ctx = open("/dev/pciassign", O_RDWR), fd;
 
-		bdfs[0] = bdfs[i];
-		n_bdfs = 1;
-		bdf_attach(&f, &a);
-		memset(&a, 0, sizeof(a));
-		bdf_attach(&f, &a);
-		{
-			unsigned int seg, bus, dev, fn;
-
-			sscanf(bdfs[0], "%x:%x:%x.%x", &seg, &bus, &dev, &fn);
-			a.argsz = sizeof(a);
-			a.flags = 0;
-			a.segment = seg;
-			a.bus = bus;
-			a.devfn = (dev << 3) | fn;
-		}
-		fd = ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
+		fd = vt_attach(ctx, bdfs[i]);
 		VT_ASSERT(fd >= 0);
 		close(fd);
 		close(ctx);

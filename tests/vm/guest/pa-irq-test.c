@@ -50,20 +50,6 @@ static const char *bdf;
 static int ctx_fd = -1, dev_fd = -1;
 static volatile uint32_t *bar0;	/* mmap of BAR0, or NULL: use dev_fd */
 
-static int parse_bdf(const char *s, struct pciassign_attach *a)
-{
-	unsigned int seg, bus, dev, fn;
-
-	if (sscanf(s, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
-		return -1;
-	memset(a, 0, sizeof(*a));
-	a->argsz = sizeof(*a);
-	a->segment = seg;
-	a->bus = bus;
-	a->devfn = (dev << 3) | fn;
-	return 0;
-}
-
 static void close_dev(void)
 {
 	if (bar0)
@@ -85,7 +71,7 @@ static int open_dev(void)
 	int fd;
 
 	close_dev();
-	if (parse_bdf(bdf, &a))
+	if (vt_parse_bdf(bdf, &a))
 		return vt_fail("bad BDF %s", bdf);
 	ctx_fd = open(DEVNODE, O_RDWR | O_CLOEXEC);
 	if (ctx_fd < 0)
@@ -585,18 +571,6 @@ static int edu_close_live(void)
 	return 0;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /*
  * The host wants the device back (unbind): the request eventfd fires,
  * the owner closes, the unbind completes. The device is bound again after.
@@ -612,7 +586,7 @@ static int edu_req(void)
 	pid = fork();
 	VT_ASSERT(pid >= 0);
 	if (pid == 0)
-		_exit(write_file("/sys/bus/pci/drivers/pciassign/unbind", bdf) ? 1 : 0);
+		_exit(vt_write_file("/sys/bus/pci/drivers/pciassign/unbind", bdf) ? 1 : 0);
 	if (!wait_efd(efd, 10000)) {
 		close_dev();
 		waitpid(pid, &status, 0);
@@ -623,7 +597,7 @@ static int edu_req(void)
 	VT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	VT_ASSERT(pciassign_lines() == 0);
 	/* driver_override still names us: probing binds it again. */
-	VT_ASSERT(write_file("/sys/bus/pci/drivers_probe", bdf) == 0);
+	VT_ASSERT(vt_write_file("/sys/bus/pci/drivers_probe", bdf) == 0);
 	close(efd);
 	return 0;
 }

@@ -502,18 +502,6 @@ static int edu_bad_rw(void)
 	return 0;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 /* Unbinding takes the device back: its mappings fault, the fd is dead. */
 static int edu_revoke(void)
 {
@@ -532,16 +520,16 @@ static int edu_revoke(void)
 		close(fd);
 	}
 	/* Nobody answers the release request here: do not wait long. */
-	write_file(tmo, "100");
-	r = write_file("/sys/bus/pci/drivers/pciassign/unbind", bdf);
-	write_file(tmo, old);
+	vt_write_file(tmo, "100");
+	r = vt_write_file("/sys/bus/pci/drivers/pciassign/unbind", bdf);
+	vt_write_file(tmo, old);
 	VT_ASSERT(r == 0);
 	VT_ASSERT(probe_load(m, &v) == -1);
 	VT_EXPECT_ERRNO(pread(dev_fd, &v, 4, BAR(0, 0)), ENODEV);
 	VT_ASSERT(map_bar(0, 4096, MAP_SHARED, 0) == NULL);
 	munmap((void *)m, EDU_BAR_SIZE);
 	/* Back to pciassign (driver_override is still set) for later cases. */
-	VT_ASSERT(write_file("/sys/bus/pci/drivers_probe", bdf) == 0);
+	VT_ASSERT(vt_write_file("/sys/bus/pci/drivers_probe", bdf) == 0);
 	return 0;
 }
 

@@ -7,9 +7,13 @@
 #define PCIASSIGN_VMTEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/pciassign.h>
 
 struct vt_case {
 	const char *name;
@@ -69,6 +73,76 @@ static inline int vt_run(const char *prefix, const struct vt_case *cases, size_t
 		failed |= r != 0;
 	}
 	return 0;	/* verdicts are in the lines, not the exit status */
+}
+
+/* ---- helpers the test programs share ------------------------------ */
+
+/* Write a string to a sysfs (or any) file: 0, or -1 with errno. */
+static inline int vt_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Fill an attach argument from "ssss:bb:dd.f": 0, or -1. */
+static inline int vt_parse_bdf(const char *s, struct pciassign_attach *a)
+{
+	unsigned int seg, bus, dev, fn;
+
+	if (sscanf(s, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	a->argsz = sizeof(*a);
+	a->segment = (__u16)seg;
+	a->bus = (__u8)bus;
+	a->devfn = (__u8)((dev << 3) | fn);
+	return 0;
+}
+
+/* Attach a device to a context: the device fd, or -1 with errno. */
+static inline int vt_attach(int ctx, const char *bdf)
+{
+	struct pciassign_attach a;
+
+	if (vt_parse_bdf(bdf, &a))
+		return errno = EINVAL, -1;
+	return ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
+}
+
+/* This process's locked plus pinned memory (DMA pins count as VmPin). */
+static inline long vt_pinned_kb(void)
+{
+	char line[256];
+	long kb, total = 0;
+	FILE *s = fopen("/proc/self/status", "r");
+
+	while (s && fgets(line, sizeof(line), s))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1 ||
+		    sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			total += kb;
+	if (s)
+		fclose(s);
+	return total;
+}
+
+/* Lines of /proc/interrupts that name pciassign's handlers. */
+static inline int vt_our_irqs(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, "pciassign") != NULL;
+	if (f)
+		fclose(f);
+	return n;
 }
 
 #endif
