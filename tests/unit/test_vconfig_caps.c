@@ -188,6 +188,11 @@ static void msi_layouts(void **state)
 		/* nothing of MSI reaches the device */
 		assert_int_equal(d.nwrites, 0);
 		assert_int_equal(get16(c + 2) & PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_ENABLE);
+		/* the vendor capability right after it is its own: passed through */
+		wr(vc, (uint16_t)(0x50 + ((k->size + 3) & ~3) + 2), 2, 0x5a5a);
+		assert_true(wrote_range(&d, 0x50 + ((k->size + 3) & ~3) + 2,
+					0x50 + ((k->size + 3) & ~3) + 4));
+		assert_false(wrote_range(&d, 0x50, 0x50 + k->size));
 		pa_vconfig_free(vc);
 	}
 }

@@ -198,6 +198,59 @@ static void pcie_flags_irq_live(void **state)
 	pa_vconfig_free(vc);
 }
 
+/*
+ * A hidden duplicate PCIe capability whose size() fails (unsupported
+ * version, or v2 cut short) still has a device control register (with
+ * Initiate FLR) at +8: a passed-through vendor capability over it must be
+ * refused, as for any known layout. Found by the fuzzer.
+ */
+static void pcie_hidden_duplicate_extent(void **state)
+{
+	struct mockdev d;
+	struct pa_vconfig *vc;
+	int ret;
+
+	(void)state;
+	/* version 0 duplicate at 0xcc, vendor cap at 0xd0 over its DEVCTL */
+	cfg_init(&d, 0x8086, 0x1234);
+	cfg_add_pcie(&d, 0x40, 2, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_pcie(&d, 0xcc, 0, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_cap(&d, 0xd0, PCI_CAP_ID_VNDR)[2] = 8;
+	ret = pa_vconfig_new(&mock_ops, &d, NULL, &vc);
+	if (!ret) {
+		/* had it been accepted: the guest reaches the hidden DEVCTL */
+		wr(vc, 0xd4, 4, 0xffffffff);
+		pa_vconfig_free(vc);
+		fail_msg("accepted; device written at DEVCTL 0xd4: %d",
+			 wrote_range(&d, 0xd4, 0xd6));
+	}
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(d.log, "at 0xcc (0x3c bytes) overlaps"));
+	/* same with an unknown version 3 and a vendor cap further in */
+	cfg_init(&d, 0x8086, 0x1234);
+	cfg_add_pcie(&d, 0x40, 2, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_pcie(&d, 0x80, 3, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_cap(&d, 0xa8, PCI_CAP_ID_VNDR)[2] = 8;	/* over DEVCTL2 */
+	assert_int_equal(vc_open_err(&d, NULL), -EINVAL);
+	/* a v2 duplicate too short for the bcm5761 quirk (0x30 bytes left) */
+	cfg_init(&d, 0x8086, 0x1234);
+	cfg_add_pcie(&d, 0x40, 2, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_pcie(&d, 0xd0, 2, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_cap(&d, 0xd4, PCI_CAP_ID_VNDR)[2] = 8;
+	assert_int_equal(vc_open_err(&d, NULL), -EINVAL);
+	/* a vendor cap right after the largest layout is fine, still hidden */
+	cfg_init(&d, 0x8086, 0x1234);
+	cfg_add_pcie(&d, 0x40, 2, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_pcie(&d, 0x80, 0, PCI_EXP_TYPE_ENDPOINT);
+	cfg_add_cap(&d, 0xbc, PCI_CAP_ID_VNDR)[2] = 8;
+	vc = vc_open(&d, NULL);
+	assert_int_equal(pa_vconfig_find_cap(vc, PCI_CAP_ID_EXP), 0x40);
+	assert_int_equal(rd(vc, 0x80, 4), 0);
+	wr(vc, 0x88, 4, 0xffffffff);
+	assert_int_equal(d.nwrites, 0);
+	pa_vconfig_free(vc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +261,7 @@ int main(void)
 		cmocka_unit_test(pcie_bcm5761_short),
 		cmocka_unit_test(pcie_82599vf_version0),
 		cmocka_unit_test(pcie_flags_irq_live),
+		cmocka_unit_test(pcie_hidden_duplicate_extent),
 	};
 
 	return cmocka_run_group_tests_name("vconfig_pcie", tests, NULL, NULL);

@@ -30,7 +30,9 @@
  *   - status: capability-list bit follows the rebuilt chain, interrupt
  *     status bit live, error bits emulated write-1-to-clear;
  *   - a capability list that loops, is misaligned, points below 0x40, or
- *     whose known layouts overlap (even a hidden duplicate's) is refused;
+ *     whose known layouts overlap (even a hidden duplicate's; a hidden PCIe
+ *     capability of unsupported version or size counts with the full v2
+ *     layout) is refused;
  *   - capabilities re-linked at their device offsets: MSI, MSI-X, PM,
  *     PCIe, PCI-X (first instance of each), VPD and every vendor-specific
  *     capability; everything else is unlinked and reads 0;

@@ -233,8 +233,9 @@ int pa_vc_build_caps(struct pa_vconfig *vc)
 	 * Choose, size and check what is exposed. Extents of every instance
 	 * whose layout is known (kept or duplicate) are checked for overlap,
 	 * so that bytes passed through for one capability can never be the
-	 * registers of another, even a hidden one; unknown ones count with
-	 * their 2-byte header.
+	 * registers of another, even a hidden one; a hidden instance whose
+	 * size cannot be determined counts with its policy's fallback_size,
+	 * unknown IDs with their 2-byte header.
 	 */
 	for (unsigned int i = 0; i < nall; i++) {
 		uint8_t pos = all[i], id = vc->host[pos];
@@ -246,6 +247,13 @@ int pa_vc_build_caps(struct pa_vconfig *vc)
 			size = p->size(vc, pos);
 			if (size < 0 && keep)
 				return size;
+			/*
+			 * A hidden instance of unknown size (e.g. a PCIe
+			 * duplicate with an unsupported version) still has
+			 * its fixed registers: count its largest layout.
+			 */
+			if (size < 0 && p->fallback_size)
+				size = p->fallback_size;
 			if (size < 2)
 				size = 2;
 		}

@@ -48,6 +48,13 @@ struct pa_vc_cap_policy {
 	uint8_t direct_from;	/* 0: no direct bytes */
 	/* Size of the instance at pos, or -EINVAL (after logging why). */
 	int (*size)(struct pa_vconfig *vc, uint8_t pos);
+	/*
+	 * Extent of a hidden instance whose size() fails (0: only its 2-byte
+	 * header): the largest layout the ID can have, so the overlap check
+	 * still protects registers that every version of it places at fixed
+	 * offsets (e.g. PCIe device control).
+	 */
+	uint8_t fallback_size;
 	/* Optional validation after sizing: 0 or -EINVAL. */
 	int (*check)(struct pa_vconfig *vc, uint8_t pos, unsigned int size);
 	/* Optional: which of fields[] applies to this instance. */

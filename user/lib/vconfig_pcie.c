@@ -112,6 +112,8 @@ const struct pa_vc_cap_policy pa_vc_pcie_policy = {
 	.id = PCI_CAP_ID_EXP,
 	.name = "PCIe",
 	.size = pcie_size,
+	/* Every version keeps DEVCTL at +8, the v2 registers up to 0x3c. */
+	.fallback_size = PCIE_V2_SIZE,
 	.check = pcie_check,
 	.fields = { PA_VC_FIELDS(pcie_fields) },
 };
