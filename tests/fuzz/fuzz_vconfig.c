@@ -112,6 +112,19 @@ static void mark(bool *t, unsigned int lo, unsigned int hi)
 }
 
 /*
+ * Bytes of an MSI capability: its layout is fixed by read-only flag bits,
+ * so bytes past it may legitimately belong to the next capability.
+ */
+static unsigned int msi_len(uint16_t flags)
+{
+	/* control, address (+ high), data */
+	unsigned int n = flags & PCI_MSI_FLAGS_64BIT ? 0x0e : 0x0a;
+
+	/* per-vector masking: 2 reserved bytes, mask, pending */
+	return flags & PCI_MSI_FLAGS_MASKBIT ? n + 2 + 4 + 4 : n;
+}
+
+/*
  * Independent oracle over the device's list: what must never be written,
  * what may be, and whether the list is broken (then init must fail).
  */
@@ -134,7 +147,7 @@ static void oracle(struct fdev *d)
 		mark(d->forbidden, p, p + 2);	/* list headers */
 		switch (d->orig[p]) {
 		case PCI_CAP_ID_MSI:
-			mark(d->forbidden, p, p + 0x18);
+			mark(d->forbidden, p, p + msi_len(g16(d->orig + p + PCI_MSI_FLAGS)));
 			break;
 		case PCI_CAP_ID_MSIX:
 			mark(d->forbidden, p, p + 4);
