@@ -27,6 +27,10 @@ deps:
 check:
 	scripts/check.sh
 
+# Longer fuzzing and fault-injection runs than check's (not run by CI).
+stress:
+	scripts/stress.sh
+
 demo:
 	scripts/demo.sh
 
@@ -34,7 +38,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
 	rm -rf build
 
-.PHONY: all kmod user unit deps check demo clean
+.PHONY: all kmod user unit deps check stress demo clean
 
 # ---- installation and packages ---------------------------------------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]  module (kbuild modules_install

@@ -16,6 +16,7 @@ guestbin=$PCIASSIGN_BUILD/guest-bin
 GUEST_MODULES=(e1000e e1000 nvme vfio-pci vfio_iommu_type1 kvm_amd)
 
 root=$(mktemp -d "$PCIASSIGN_BUILD/initramfs.XXXXXX")
+chmod 0755 "$root"	# the guest's /: unprivileged test processes traverse it
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,lib/modules/"$abi"/extra,tests/bin}
 

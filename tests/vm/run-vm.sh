@@ -46,7 +46,8 @@ disk=$run/nvme-disk.img
 truncate -s 16M "$disk"
 
 iommu=(-device intel-iommu,intremap=on) mem=1G
-append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile"
+# PCIASSIGN_APPEND: more guest command line (pciassign.fuzzseed=, ...).
+append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile ${PCIASSIGN_APPEND:-}"
 case $profile in
 default) ;;
 faults) ;;	# the default machine; run with the fault-injection module

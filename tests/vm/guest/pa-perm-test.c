@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Who may use what: /dev/pciassign's mode decides who opens contexts; a
+ * device fd handed to an unprivileged process (privilege separation: a
+ * root helper attaches, the VMM runs as a user) works within its grant and
+ * gives nothing beyond it.
+ *
+ *   pa-perm-test EDU
+ *
+ * The case runs as root and drops to uid 65534 in children.
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/pciassign.h>
+
+#include "libpciassign.h"
+#include "vmtest.h"
+
+#define DEVNODE "/dev/pciassign"
+#define NOBODY 65534
+#define KVM_GID 4242	/* stands for the udev rule's group */
+
+static const char *edu;
+
+static int drop_to(gid_t gid)
+{
+	if (setgroups(0, NULL) || setgid(gid) || setuid(NOBODY))
+		return -1;
+	return 0;
+}
+
+/* Run fn in a child as nobody (group gid); its return value is the verdict. */
+static int as_nobody(gid_t gid, int (*fn)(int), int arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(drop_to(gid) ? 90 : fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int try_open(int want_ok)
+{
+	int fd = open(DEVNODE, O_RDWR);
+
+	if (want_ok)
+		return fd >= 0 ? 0 : 1;
+	return fd < 0 && errno == EACCES ? 0 : 2;
+}
+
+/* Root-only mode (as the module creates it): nobody cannot open it. */
+static int node_root_only(void)
+{
+	struct stat st;
+
+	VT_ASSERT(chown(DEVNODE, 0, 0) == 0 && chmod(DEVNODE, 0600) == 0);
+	VT_ASSERT(stat(DEVNODE, &st) == 0 && (st.st_mode & 0777) == 0600);
+	VT_ASSERT(as_nobody(NOBODY, try_open, 0) == 0);
+	return 0;
+}
+
+/* The udev rule's root:kvm 0660: members of the group may open it. */
+static int node_group_grant(void)
+{
+	VT_ASSERT(chown(DEVNODE, 0, KVM_GID) == 0 && chmod(DEVNODE, 0660) == 0);
+	VT_ASSERT(as_nobody(KVM_GID, try_open, 1) == 0);
+	VT_ASSERT(as_nobody(NOBODY, try_open, 0) == 0);
+	VT_ASSERT(chown(DEVNODE, 0, 0) == 0 && chmod(DEVNODE, 0600) == 0);
+	return 0;
+}
+
+/*
+ * What an unprivileged process may do with a device fd it was given (and
+ * no context fd): use the device; not open contexts, attach others, or
+ * revoke through netlink.
+ */
+static int use_granted_fd(int fd)
+{
+	struct pciassign_device_info info = { .argsz = sizeof(info) };
+	struct pciassign_irq_info qi = { .argsz = sizeof(qi), .index = PCIASSIGN_IRQ_MSI };
+	uint32_t id = 0;
+	uint16_t vendor = 0;
+	volatile uint32_t *bar;
+
+	if (ioctl(fd, PCIASSIGN_DEVICE_INFO, &info) || info.vendor != 0x1234)
+		return 10;
+	if (pread(fd, &vendor, 2, PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_CONFIG)) != 2 ||
+	    vendor != 0x1234)
+		return 11;
+	if (ioctl(fd, PCIASSIGN_IRQ_INFO, &qi) || qi.count != 1)
+		return 12;
+	bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0));
+	if (bar == MAP_FAILED)
+		return 13;
+	id = bar[0];
+	munmap((void *)bar, 4096);
+	if (id != 0x010000ed)
+		return 14;
+	/* Nothing beyond the grant. */
+	if (open(DEVNODE, O_RDWR) >= 0 || errno != EACCES)
+		return 15;
+	if (pa_device_revoke(edu) != -EPERM || pa_device_request_release(edu) != -EPERM)
+		return 16;
+	return 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = buf, .msg_controllen = sizeof(buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = buf, .msg_controllen = sizeof(buf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* A root helper attaches and passes the device fd over a unix socket. */
+static int fd_passing(void)
+{
+	int sv[2], ctx, fd, status;
+	pid_t pid;
+
+	VT_ASSERT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	pid = fork();
+	if (pid == 0) {
+		int got;
+
+		close(sv[0]);
+		if (drop_to(NOBODY))
+			_exit(90);
+		got = recv_fd(sv[1]);
+		_exit(got < 0 ? 91 : use_granted_fd(got));
+	}
+	close(sv[1]);
+	ctx = open(DEVNODE, O_RDWR | O_CLOEXEC);
+	VT_ASSERT(ctx >= 0);
+	fd = vt_attach(ctx, edu);
+	VT_ASSERT(fd >= 0);
+	VT_ASSERT(send_fd(sv[0], fd) == 0);
+	VT_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	if (WEXITSTATUS(status))
+		return vt_fail("unprivileged holder of the device fd: check %d failed",
+			       WEXITSTATUS(status));
+	close(fd);
+	close(ctx);
+	return 0;
+}
+
+/* An unprivileged mapper is held to its own RLIMIT_MEMLOCK. */
+static int memlock_of_the_mapper(int ctx)
+{
+	struct rlimit rl = { 1 << 20, 1 << 20 };
+	struct pciassign_dma_map m = { .argsz = sizeof(m),
+		.flags = PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE,
+		.iova = 1 << 24, .size = 4 << 20 };
+	void *buf = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (buf == MAP_FAILED || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 20;
+	m.vaddr = (uintptr_t)buf;
+	if (ioctl(ctx, PCIASSIGN_DMA_MAP, &m) != -1 || errno != ENOMEM)
+		return 21;
+	m.size = 512 << 10;
+	if (ioctl(ctx, PCIASSIGN_DMA_MAP, &m))
+		return 22;
+	return 0;
+}
+
+/* The context fd too may be handed over; maps count against the user. */
+static int context_passing(void)
+{
+	int ctx, fd, status;
+	pid_t pid;
+
+	ctx = open(DEVNODE, O_RDWR);
+	VT_ASSERT(ctx >= 0);
+	fd = vt_attach(ctx, edu);
+	VT_ASSERT(fd >= 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(drop_to(NOBODY) ? 90 : memlock_of_the_mapper(ctx));
+	VT_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	if (WEXITSTATUS(status))
+		return vt_fail("unprivileged mapper: check %d failed", WEXITSTATUS(status));
+	close(fd);
+	close(ctx);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct vt_case cases[] = {
+		{ "node-root-only", node_root_only },
+		{ "node-group-grant", node_group_grant },
+		{ "fd-passing", fd_passing },
+		{ "context-passing", context_passing },
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s EDU\n", argv[0]);
+		return 2;
+	}
+	edu = argv[1];
+	return vt_run("perm", cases, sizeof(cases) / sizeof(cases[0]));
+}
