@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# parse-log.sh KERNEL CONSOLE_LOG QEMU_STATUS
+# parse-log.sh KERNEL CONSOLE_LOG QEMU_STATUS [RESULTS_LOG]
 # Turns the guest's console log into PASS/FAIL lines. Besides the cases'
 # own results it fails the run if the guest did not finish (hang, panic)
 # or if the kernel logged an oops, BUG, WARN or similar.
 set -uo pipefail
 short=$1 log=$2 qrc=$3
 failed=0
+# Verdicts come from the results port when the guest used it (kernel
+# messages cannot interleave there), else from the console.
+src=$log
+[ -s "${4:-}" ] && src=$4
 
 while read -r _ name verdict why; do
 	case $verdict in
@@ -13,14 +17,14 @@ while read -r _ name verdict why; do
 	SKIP) echo "SKIP: $short/$name: $why" ;;
 	*) echo "FAIL: $short/$name: $why"; failed=1 ;;
 	esac
-done < <(grep -a '^PA-RESULT ' "$log" | tr -d '\r')
+done < <(tr -d '\r' <"$src" | grep -a '^PA-RESULT ')
 
-if grep -aq '^PA-DONE' "$log"; then
+if tr -d '\r' <"$src" | grep -aq '^PA-DONE'; then
 	echo "PASS: $short/guest-completed"
 else
 	why="no PA-DONE in the console log"
 	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && why="timed out (guest hung)"
-	last=$(grep -a '^PA-CASE ' "$log" | tail -n1 | cut -d' ' -f2)
+	last=$(tr -d '\r' <"$src" | grep -a '^PA-CASE ' | tail -n1 | cut -d' ' -f2)
 	echo "FAIL: $short/guest-completed: $why; last case started: ${last:-none}"
 	failed=1
 fi

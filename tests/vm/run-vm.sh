@@ -67,6 +67,7 @@ if [ -n "$demo" ]; then
 fi
 boot() {
 	: >"$log"
+	: >"$run/results.log"
 	# Guest tests may ask for host-side actions (hot-unplug) through QMP.
 	"$PCIASSIGN_TOP/tests/vm/qmp-watch.py" "$log" "$run/qmp.sock" 2>"$run/qmp.log" &
 	qmppid=$!
@@ -86,7 +87,7 @@ boot() {
 		-device pcie-root-port,id=rp3,chassis=3,slot=3 \
 		-device edu,bus=rp3,addr=0.0,multifunction=on \
 		-device e1000,bus=rp3,addr=0.1 \
-		-serial "file:$log" \
+		-serial "file:$log" -serial "file:$run/results.log" \
 		-qmp "unix:$run/qmp.sock,server=on,wait=off" \
 		-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \
 		-append "$append" </dev/null >"$run/qemu.out" 2>&1
@@ -116,4 +117,4 @@ if [ -n "$demo" ]; then
 fi
 label=$short
 [ "$profile" = default ] || label=$short-$profile
-exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$label" "$log" "$qrc"
+exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$label" "$log" "$qrc" "$run/results.log"

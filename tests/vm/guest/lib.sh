@@ -1,9 +1,18 @@
 # Helpers for guest test cases (busybox sh).
+
+# A protocol line: to the console and to the results port ($PA_RESULTS,
+# the second serial line), where kernel messages cannot cut into it.
+report() {
+	echo "$*"
+	[ -n "$PA_RESULTS" ] && echo "$*" >>"$PA_RESULTS"
+	return 0
+}
+
 result() {
 	# result NAME PASS|FAIL|SKIP [why...]
 	name=$1 verdict=$2
 	shift 2
-	echo "PA-RESULT $name $verdict $*"
+	report "PA-RESULT $name $verdict $*"
 }
 pass() { result "$1" PASS; }
 fail() { n=$1; shift; result "$n" FAIL "$@"; }

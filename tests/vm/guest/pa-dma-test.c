@@ -859,7 +859,7 @@ int main(int argc, char **argv)
 	start = vmpin();
 	vt_run("dma", cases, sizeof(cases) / sizeof(cases[0]));
 	teardown();
-	printf("PA-RESULT dma-no-leak %s VmPin %ld kB at start, %ld kB at end\n",
+	vt_report("PA-RESULT dma-no-leak %s VmPin %ld kB at start, %ld kB at end",
 	       vmpin() == start ? "PASS" : "FAIL", start, vmpin());
 	return 0;
 }

@@ -264,7 +264,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (access(DBG "fail_nth", W_OK)) {
-		printf("PA-RESULT fault-build FAIL %s missing: not the fault-injection build\n",
+		vt_report("PA-RESULT fault-build FAIL %s missing: not the fault-injection build",
 		       DBG "fail_nth");
 		return 0;
 	}

@@ -799,7 +799,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(prefix, sizeof(prefix), "regions-%s", argv[1]);
 	if (attach()) {
-		printf("PA-RESULT %s-attach FAIL attach %s: %s\n", prefix, bdf,
+		vt_report("PA-RESULT %s-attach FAIL attach %s: %s", prefix, bdf,
 		       strerror(errno));
 		return 0;
 	}
