@@ -34,7 +34,12 @@ kroot=$PCIASSIGN_CACHE/kernels/$abi
 if [ -z "$ko" ]; then
 	ko=$("$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi")
 fi
-make -s -C "$PCIASSIGN_TOP/tests/vm" guest-bin
+# Quiet unless it fails: static libnl makes the linker chatty.
+mkdir -p "$PCIASSIGN_BUILD"
+if ! make -s -C "$PCIASSIGN_TOP/tests/vm" guest-bin >"$PCIASSIGN_BUILD/guest-bin.log" 2>&1; then
+	grep -v 'statically linked applications\|in function\|^/usr/bin/ld' "$PCIASSIGN_BUILD/guest-bin.log" >&2
+	die "building the guest programs failed (log: $PCIASSIGN_BUILD/guest-bin.log)"
+fi
 
 run=$PCIASSIGN_BUILD/vm/$short-$profile
 [ "$profile" = default ] && run=$PCIASSIGN_BUILD/vm/$short
