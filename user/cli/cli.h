@@ -29,6 +29,22 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse the single BDF argument of a command; prints the error. */
 int cli_bdf_arg(const struct cli *c, const char *cmd, struct pa_bdf *out);
 
+/* A function named on the command line, with its config space. */
+struct cli_func {
+	struct pa_bdf bdf;
+	char name[PA_BDF_STRLEN];
+	struct pa_pci_func f;
+	uint8_t cfg[4096];
+	int cfg_len;		/* bytes read, at least the 64-byte header */
+};
+
+/*
+ * Look up the command's single BDF argument and read its config space;
+ * prints what went wrong. Returns -1 when *out is loaded, else the exit
+ * code (CLI_USAGE or CLI_FAIL).
+ */
+int cli_load_func(const struct cli *c, const char *cmd, struct cli_func *out);
+
 /* Human name of a class code ("Ethernet controller"). */
 const char *cli_class_name(uint32_t class_code);
 

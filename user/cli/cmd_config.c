@@ -79,54 +79,39 @@ int cmd_config(struct cli *c)
 	struct pa_vconfig_opts opts;
 	struct pa_vconfig *vc;
 	struct host_cfg hc;
-	struct pa_pci_func f;
-	struct pa_bdf bdf;
-	uint8_t cfg[4096], guest[4096];
-	char name[PA_BDF_STRLEN];
+	struct cli_func fn;
+	uint8_t guest[4096];
 	unsigned int size, off;
-	int len, ret;
+	int ret;
 
-	if (cli_bdf_arg(c, "config", &bdf))
-		return CLI_USAGE;
-	pa_bdf_format(&bdf, name);
-	ret = pa_host_get_func(&c->host, &bdf, &f);
-	if (ret) {
-		cli_err("%s: %s; see 'pciassign list'", name,
-			ret == -ENODEV ? "no such PCI function" : strerror(-ret));
-		return CLI_FAIL;
-	}
-	memset(cfg, 0, sizeof(cfg));
-	len = pa_host_read_config(&c->host, &bdf, cfg, sizeof(cfg));
-	if (len < 64) {
-		cli_err("%s: cannot read its config space: %s", name,
-			len < 0 ? strerror(-len) : "short read");
-		return CLI_FAIL;
-	}
+	ret = cli_load_func(c, "config", &fn);
+	if (ret >= 0)
+		return ret;
 	if (c->host_view) {
-		cli_hex_dump(stdout, &f, cfg, (size_t)len);
+		cli_hex_dump(stdout, &fn.f, fn.cfg, (size_t)fn.cfg_len);
 		return CLI_OK;
 	}
 	/* Unprivileged reads stop at 64 bytes: the view would be wrong. */
-	if (len < 256) {
+	if (fn.cfg_len < 256) {
 		cli_err("%s: only %d bytes of config space readable (run as root) for the guest view",
-			name, len);
+			fn.name, fn.cfg_len);
 		return CLI_FAIL;
 	}
 
 	memset(&opts, 0, sizeof(opts));
-	if (f.header_type == 0 && !pa_host_read_resources(&c->host, &bdf, res)) {
+	if (fn.f.header_type == 0 && !pa_host_read_resources(&c->host, &fn.bdf, res)) {
 		for (int i = 0; i < PA_VCONFIG_NUM_BARS; i++)
 			opts.bar_size[i] = pa_host_res_size(&res[i]);
 		opts.rom_size = pa_host_res_size(&res[6]);
 	}
-	opts.multifunction = f.multifunction;
+	opts.multifunction = fn.f.multifunction;
 	memset(&hc, 0, sizeof(hc));
-	hc.bytes = cfg;
-	hc.len = (size_t)len;
+	hc.bytes = fn.cfg;
+	hc.len = (size_t)fn.cfg_len;
 	ret = pa_vconfig_new(&ops, &hc, &opts, &vc);
 	if (ret) {
 		cli_err("%s: cannot build the guest view: %s%s%s; 'pciassign config --host %s' shows the raw bytes",
-			name, strerror(-ret), hc.log[0] ? ": " : "", hc.log, name);
+			fn.name, strerror(-ret), hc.log[0] ? ": " : "", hc.log, fn.name);
 		return CLI_FAIL;
 	}
 	size = pa_vconfig_size(vc);
@@ -135,7 +120,7 @@ int cmd_config(struct cli *c)
 
 		ret = pa_vconfig_read(vc, (uint16_t)off, 4, &v);
 		if (ret) {
-			cli_err("%s: guest view read at 0x%x failed: %s", name, off, strerror(-ret));
+			cli_err("%s: guest view read at 0x%x failed: %s", fn.name, off, strerror(-ret));
 			pa_vconfig_free(vc);
 			return CLI_FAIL;
 		}
@@ -143,6 +128,6 @@ int cmd_config(struct cli *c)
 			guest[off + k] = (uint8_t)(v >> (8 * k));
 	}
 	pa_vconfig_free(vc);
-	cli_hex_dump(stdout, &f, guest, size);
+	cli_hex_dump(stdout, &fn.f, guest, size);
 	return CLI_OK;
 }

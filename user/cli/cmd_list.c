@@ -294,55 +294,40 @@ int cmd_info(struct cli *c)
 	struct cap std[MAX_CAPS], ext[MAX_CAPS];
 	size_t nstd, next, i;
 	struct pa_assignability a;
-	struct pa_pci_func f;
-	struct pa_bdf bdf;
+	struct cli_func fn;
 	struct pa_json j;
-	uint8_t cfg[4096];
-	char name[PA_BDF_STRLEN], irq[32], sz[32];
+	char irq[32], sz[32];
 	unsigned int msi = 0, msix = 0, pin;
-	int len, ret;
+	int ret;
 
-	if (cli_bdf_arg(c, "info", &bdf))
-		return CLI_USAGE;
-	pa_bdf_format(&bdf, name);
-	ret = pa_host_get_func(&c->host, &bdf, &f);
-	if (ret) {
-		cli_err("%s: %s; see 'pciassign list'", name,
-			ret == -ENODEV ? "no such PCI function" : strerror(-ret));
-		return CLI_FAIL;
-	}
-	memset(cfg, 0, sizeof(cfg));
-	len = pa_host_read_config(&c->host, &bdf, cfg, sizeof(cfg));
-	if (len < 64) {
-		cli_err("%s: cannot read its config space: %s (run as root)", name,
-			len < 0 ? strerror(-len) : "short read");
-		return CLI_FAIL;
-	}
-	if (pa_host_read_resources(&c->host, &bdf, res))
+	ret = cli_load_func(c, "info", &fn);
+	if (ret >= 0)
+		return ret;
+	if (pa_host_read_resources(&c->host, &fn.bdf, res))
 		memset(res, 0, sizeof(res));
-	if (pa_host_assignability(&c->host, &f, &a)) {
+	if (pa_host_assignability(&c->host, &fn.f, &a)) {
 		memset(&a, 0, sizeof(a));
 		snprintf(a.reason, sizeof(a.reason), "cannot read its IOMMU group");
 	}
-	nstd = walk_std(cfg, (size_t)len, std);
-	next = walk_ext(cfg, (size_t)len, ext);
+	nstd = walk_std(fn.cfg, (size_t)fn.cfg_len, std);
+	next = walk_ext(fn.cfg, (size_t)fn.cfg_len, ext);
 	for (i = 0; i < nstd; i++) {
 		if (std[i].id == 0x05 && !msi)
-			msi = 1u << ((rd16(cfg, std[i].off + 2) >> 1) & 7);
+			msi = 1u << ((rd16(fn.cfg, std[i].off + 2) >> 1) & 7);
 		if (std[i].id == 0x11 && !msix)
-			msix = (rd16(cfg, std[i].off + 2) & 0x7ff) + 1;
+			msix = (rd16(fn.cfg, std[i].off + 2) & 0x7ff) + 1;
 	}
-	pin = cfg[0x3d];
-	if (pa_host_read_attr(&c->host, &bdf, "irq", irq, sizeof(irq)) < 0)
+	pin = fn.cfg[0x3d];
+	if (pa_host_read_attr(&c->host, &fn.bdf, "irq", irq, sizeof(irq)) < 0)
 		strcpy(irq, "");
 	/* Bridges' resource lines past the BARs are windows, not BARs. */
-	unsigned int nbars = f.header_type == 0 ? 6 : f.header_type == 1 ? 2 : 0;
+	unsigned int nbars = fn.f.header_type == 0 ? 6 : fn.f.header_type == 1 ? 2 : 0;
 
 	if (c->json) {
 		pa_json_init(&j, stdout);
 		pa_json_obj_begin(&j, NULL);
-		json_func(&j, &f, &a);
-		pa_json_uint(&j, "config_size", (unsigned int)len);
+		json_func(&j, &fn.f, &a);
+		pa_json_uint(&j, "config_size", (unsigned int)fn.cfg_len);
 		pa_json_arr_begin(&j, "bars");
 		for (i = 0; i < nbars; i++) {
 			uint64_t size = pa_host_res_size(&res[i]);
@@ -401,14 +386,14 @@ int cmd_info(struct cli *c)
 		return CLI_OK;
 	}
 
-	printf("%s %s [%04x]: %04x:%04x (rev %02x), subsystem %04x:%04x\n", name,
-	       cli_class_name(f.class_code), f.class_code >> 8, f.vendor, f.device,
-	       f.revision, f.subsys_vendor, f.subsys_device);
-	printf("  driver: %s", f.driver[0] ? f.driver : "none");
-	if (f.driver_override[0])
-		printf(" (driver_override %s)", f.driver_override);
-	if (f.iommu_group >= 0)
-		printf("; IOMMU group %d", f.iommu_group);
+	printf("%s %s [%04x]: %04x:%04x (rev %02x), subsystem %04x:%04x\n", fn.name,
+	       cli_class_name(fn.f.class_code), fn.f.class_code >> 8, fn.f.vendor, fn.f.device,
+	       fn.f.revision, fn.f.subsys_vendor, fn.f.subsys_device);
+	printf("  driver: %s", fn.f.driver[0] ? fn.f.driver : "none");
+	if (fn.f.driver_override[0])
+		printf(" (driver_override %s)", fn.f.driver_override);
+	if (fn.f.iommu_group >= 0)
+		printf("; IOMMU group %d", fn.f.iommu_group);
 	else
 		printf("; no IOMMU group");
 	printf("\n  assignable: %s (%s)\n", a.assignable ? "yes" : "no", a.reason);

@@ -33,6 +33,29 @@ int cli_bdf_arg(const struct cli *c, const char *cmd, struct pa_bdf *out)
 	return 0;
 }
 
+int cli_load_func(const struct cli *c, const char *cmd, struct cli_func *out)
+{
+	int ret;
+
+	if (cli_bdf_arg(c, cmd, &out->bdf))
+		return CLI_USAGE;
+	pa_bdf_format(&out->bdf, out->name);
+	ret = pa_host_get_func(&c->host, &out->bdf, &out->f);
+	if (ret) {
+		cli_err("%s: %s; see 'pciassign list'", out->name,
+			ret == -ENODEV ? "no such PCI function" : strerror(-ret));
+		return CLI_FAIL;
+	}
+	memset(out->cfg, 0, sizeof(out->cfg));
+	out->cfg_len = pa_host_read_config(&c->host, &out->bdf, out->cfg, sizeof(out->cfg));
+	if (out->cfg_len < 64) {
+		cli_err("%s: cannot read its config space: %s (run as root)", out->name,
+			out->cfg_len < 0 ? strerror(-out->cfg_len) : "short read");
+		return CLI_FAIL;
+	}
+	return -1;
+}
+
 static int cmd_version(struct cli *c)
 {
 	struct pa_version v;
