@@ -9,6 +9,13 @@
  * for write and zap the mappings, which fault back in on demand. User
  * memory is never touched with memory_lock held: the buffer may be an mmap
  * of the very BAR being accessed, whose fault takes memory_lock itself.
+ *
+ * The MSI-X table belongs to the host kernel, which programs it for the
+ * vectors SET_IRQS asks for: pread/pwrite never reach it (reads see all
+ * ones, writes are dropped), so a guest access that the VMM forwards
+ * without emulating cannot retarget the host's messages. Mapping it stays
+ * allowed, as the VMM traps those pages and interrupt remapping bounds
+ * what the device can send anyway.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -42,6 +49,8 @@ struct pa_bar {
 struct pa_regions {
 	struct pa_bar bar[PCI_STD_NUM_BARS];
 	int requested;			/* BAR mask we hold the regions of */
+	int msix_bar;			/* BAR holding the MSI-X table, or -1 */
+	u64 msix_start, msix_end;	/* the table's byte range in it */
 	resource_size_t rom_size;
 	u32 cfg_size;
 	struct pa_cfg_filter *filter;
@@ -65,6 +74,23 @@ static bool pa_decode_on(struct pci_dev *pdev, bool io)
 	if (pci_read_config_word(pdev, PCI_COMMAND, &cmd))
 		return false;
 	return cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY);
+}
+
+/* Where the MSI-X table lives, from the capability the device has. */
+static void pa_regions_find_msix(struct pci_dev *pdev, struct pa_regions *r)
+{
+	u32 table;
+	u16 flags;
+
+	r->msix_bar = -1;
+	if (!pdev->msix_cap ||
+	    pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags) ||
+	    pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table))
+		return;
+	r->msix_bar = table & PCI_MSIX_TABLE_BIR;
+	r->msix_start = table & PCI_MSIX_TABLE_OFFSET;
+	r->msix_end = r->msix_start +
+		      ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
 }
 
 int pa_regions_init(struct pa_device *padev)
@@ -102,6 +128,7 @@ int pa_regions_init(struct pa_device *padev)
 	if (pci_resource_flags(pdev, PCI_ROM_RESOURCE) & IORESOURCE_MEM)
 		r->rom_size = pci_resource_len(pdev, PCI_ROM_RESOURCE);
 	r->cfg_size = pdev->cfg_size;
+	pa_regions_find_msix(pdev, r);
 
 	/* Published under memory_lock: BAR faults look it up there. */
 	down_write(&padev->memory_lock);
@@ -306,6 +333,32 @@ static void pa_bar_access(void __iomem *map, u64 pos, u8 *kbuf, size_t len,
 	}
 }
 
+/*
+ * pa_bar_access() for @index, except that bytes in the MSI-X table read as
+ * all ones and are not written.
+ */
+static void pa_bar_access_shielded(struct pa_regions *r, u32 index, u64 pos,
+				   u8 *kbuf, size_t len, bool write,
+				   unsigned int max)
+{
+	void __iomem *map = r->bar[index].map;
+	u64 end = pos + len, lo, hi;
+
+	if ((int)index != r->msix_bar || end <= r->msix_start ||
+	    pos >= r->msix_end) {
+		pa_bar_access(map, pos, kbuf, len, write, max);
+		return;
+	}
+	lo = max(pos, r->msix_start);
+	hi = min(end, r->msix_end);
+	if (lo > pos)
+		pa_bar_access(map, pos, kbuf, lo - pos, write, max);
+	if (!write)
+		memset(kbuf + (lo - pos), 0xff, hi - lo);
+	if (end > hi)
+		pa_bar_access(map, hi, kbuf + (hi - pos), end - hi, write, max);
+}
+
 /* Copy ROM bytes [pos, pos + len) out; past the image, 0xff as unbacked. */
 static int pa_rom_copy(struct pci_dev *pdev, u64 pos, u8 *kbuf, size_t len)
 {
@@ -370,7 +423,8 @@ static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
 		if (!pa_decode_on(pdev, io))
 			ret = -EIO;
 		else if (bar)
-			pa_bar_access(bar->map, at, kbuf, n, write, io ? 4 : PA_MMIO_MAX);
+			pa_bar_access_shielded(r, index, at, kbuf, n, write,
+					       io ? 4 : PA_MMIO_MAX);
 		else
 			ret = pa_rom_copy(pdev, at, kbuf, n);
 		up_read(&padev->memory_lock);
