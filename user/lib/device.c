@@ -730,39 +730,68 @@ static void pa_irq_update(struct pa_device *d)
 
 /* ---- BARs ---- */
 
+/*
+ * Whether [off, off + len) of BAR @b touches the MSI-X table; if it is a
+ * well-formed table access (DWORD or QWORD, aligned, one entry), also
+ * which entry and register.
+ */
 static bool pa_msix_table_hit(struct pa_device *d, struct pa_bar_map *b,
 			      uint64_t off, unsigned int len, unsigned int *entry,
-			      unsigned int *reg)
+			      unsigned int *reg, bool *well_formed)
 {
-	uint64_t t;
+	uint64_t t, tsize;
 
-	if (!d->table || b->index != d->msix.table_bir || off < d->msix.table_offset)
+	if (!d->table || b->index != d->msix.table_bir)
+		return false;
+	tsize = (uint64_t)d->msix.table_size * 16;
+	if (off + len <= d->msix.table_offset || off >= d->msix.table_offset + tsize)
 		return false;
 	t = off - d->msix.table_offset;
-	if (t >= (uint64_t)d->msix.table_size * 16 || (t & 3) || (len != 4 && len != 8))
-		return false;
+	*well_formed = off >= d->msix.table_offset && !(t & (len - 1)) &&
+		       (len == 4 || len == 8) && t + len <= tsize;
 	*entry = (unsigned int)(t / 16);
 	*reg = (unsigned int)(t % 16) / 4;
 	return true;
 }
 
-/* Every trapped access to a BAR: emulated MSI-X table, else the device. */
+/*
+ * Every trapped access to a BAR: emulated MSI-X table, else the device.
+ * The PCI spec leaves table accesses other than aligned DWORD/QWORD
+ * undefined; here they read the emulated bytes (all ones outside them)
+ * and are dropped when written, so they never reach the device's table.
+ */
 static void pa_bar_access(struct pa_bar_map *b, uint64_t off, void *data,
 			  unsigned int len, bool is_write)
 {
 	struct pa_device *d = b->d;
 	unsigned int e, r;
+	bool well_formed;
 	int ret;
 
-	if (pa_msix_table_hit(d, b, off, len, &e, &r)) {
+	if (pa_msix_table_hit(d, b, off, len, &e, &r, &well_formed)) {
 		uint32_t *regs = (uint32_t *)&d->table[e];
 		struct pa_vconfig_msix st;
 
+		if (!well_formed) {
+			const uint8_t *bytes = (const uint8_t *)d->table;
+			uint64_t tsize = (uint64_t)d->msix.table_size * 16;
+
+			if (is_write)
+				return;
+			for (unsigned int i = 0; i < len; i++) {
+				uint64_t at = off + i;
+
+				((uint8_t *)data)[i] = at >= d->msix.table_offset &&
+					at - d->msix.table_offset < tsize ?
+					bytes[at - d->msix.table_offset] : 0xff;
+			}
+			return;
+		}
 		if (!is_write) {
 			memcpy(data, &regs[r], len);
 			return;
 		}
-		memcpy(&regs[r], data, len > (4 - r) * 4 ? (4 - r) * 4 : len);
+		memcpy(&regs[r], data, len);
 		if (d->mode == PA_MODE_MSIX) {
 			pa_vconfig_get_msix(d->vc, &st);
 			pa_msix_apply(d, e, st.masked);
