@@ -2,7 +2,8 @@
 /*
  * Entry of the test payload: pciassign-vmm starts us in 64-bit long mode
  * at 1 MiB with a GDT (code 0x08, data 0x10) and identity paging. Sets a
- * stack, clears .bss, runs payload_main() and writes its return value to
+ * stack, clears .bss, runs payload_main(args) (RDI from the VMM: its
+ * --append string or 0) and writes its return value to
  * the VMM's exit port. Also the 256 interrupt stubs (16 bytes apart) and
  * their common path into isr_handler().
  */
@@ -11,6 +12,7 @@
 	.globl _start
 _start:
 	cli
+	mov	%rdi, %rbx		/* the VMM's argument string, or 0 */
 	lea	stack_top(%rip), %rsp
 	lea	__bss_start(%rip), %rdi
 	lea	__bss_end(%rip), %rcx
@@ -18,6 +20,7 @@ _start:
 	xor	%eax, %eax
 	cld
 	rep stosb
+	mov	%rbx, %rdi
 	call	payload_main
 	mov	$0x501, %dx
 	outb	%al, %dx

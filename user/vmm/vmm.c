@@ -5,8 +5,11 @@
  * assigned devices, a write-only serial port at 0x3F8 and an exit port at
  * 0x501. It loads a flat payload at 1 MiB and enters it in 64-bit long mode
  * with the low 4 GiB identity-mapped (2 MiB pages; 3-4 GiB uncached).
+ * --append puts a NUL-terminated argument string at ARGS_GPA and passes
+ * its address in RDI (0 without one), as a boot loader passes a kernel its
+ * command line.
  *
- * usage: pciassign-vmm [--memory MiB] [--timeout S] --payload FILE
+ * usage: pciassign-vmm [--memory MiB] [--timeout S] [--append ARGS] --payload FILE
  *                      [--device host=SSSS:BB:DD.F[,options]]...
  * Exit status: the payload's verdict (0 pass, 1..99 its failure code), or
  * VMM_EXIT_* for the VMM's own failures.
@@ -31,6 +34,8 @@
 #define PAYLOAD_GPA	0x100000ull
 #define GDT_GPA		0x500ull
 #define PML4_GPA	0x1000ull	/* then PDPT, then four page directories */
+#define ARGS_GPA	0x7000ull	/* after them: the --append string */
+#define ARGS_MAX	4096
 #define SERIAL_BASE	0x3f8
 #define EXIT_PORT	0x501
 
@@ -214,7 +219,7 @@ static int run_vcpu(struct vmm *v)
 }
 
 /* GDT, identity page tables, long-mode registers. */
-static int setup_cpu(struct vmm *v, uint64_t entry)
+static int setup_cpu(struct vmm *v, uint64_t entry, const char *args)
 {
 	uint64_t *gdt = (uint64_t *)(v->ram + GDT_GPA);
 	uint64_t *pml4 = (uint64_t *)(v->ram + PML4_GPA);
@@ -258,6 +263,10 @@ static int setup_cpu(struct vmm *v, uint64_t entry)
 		return -errno;
 	regs.rip = entry;
 	regs.rflags = 2;
+	if (args) {
+		memcpy(v->ram + ARGS_GPA, args, strlen(args) + 1);
+		regs.rdi = ARGS_GPA;
+	}
 	regs.rsp = PAYLOAD_GPA;	/* until the payload sets its own */
 	if (ioctl(v->vcpu_fd, KVM_SET_REGS, &regs))
 		return -errno;
@@ -457,7 +466,8 @@ static void teardown(struct vmm *v)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pciassign-vmm [--memory MiB] [--timeout S] [--verbose] --payload FILE\n"
+		"usage: pciassign-vmm [--memory MiB] [--timeout S] [--verbose] [--append ARGS]\n"
+		"                     --payload FILE\n"
 		"                     [--device host=SSSS:BB:DD.F[,id=,rombar=,romfile=,\n"
 		"                       bootindex=,prefer_msi=,share_intx=]]...\n");
 }
@@ -470,18 +480,19 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "append", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm v = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .ctx_fd = -1 };
-	const char *payload = NULL, *devs[VMM_MAX_DEVICES + 1];
+	const char *payload = NULL, *args = NULL, *devs[VMM_MAX_DEVICES + 1];
 	unsigned int ndevs = 0, timeout_s = 0;
 	unsigned long mib = 64;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec t0, t1;
 	int c, rc = VMM_EXIT_ERROR, ret;
 
-	while ((c = getopt_long(argc, argv, "m:p:d:t:vh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:p:d:t:a:vh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
 			char *end;
@@ -506,6 +517,13 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			v.verbose = true;
+			break;
+		case 'a':
+			if (strlen(optarg) >= ARGS_MAX) {
+				vmm_log("--append: longer than %d bytes", ARGS_MAX - 1);
+				return VMM_EXIT_ERROR;
+			}
+			args = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -555,7 +573,7 @@ int main(int argc, char **argv)
 		vmm_log("payload %s: %s", payload, strerror(-ret));
 		goto out;
 	}
-	ret = setup_cpu(&v, PAYLOAD_GPA);
+	ret = setup_cpu(&v, PAYLOAD_GPA, args);
 	if (ret) {
 		vmm_log("vCPU setup: %s", strerror(-ret));
 		goto out;
