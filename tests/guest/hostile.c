@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Hostile-guest checks (pciassign-vmm --append "hostile probe=ADDR
- * magic=M"): the payload drives the assigned devices the way a malicious
- * or broken guest kernel would, and checks that what it can observe stays
- * sane. The rig guest (tests/vm/guest/cases/83-hostile) checks the other
+ * magic=M [rounds=N]"): the payload drives the assigned devices the way a
+ * malicious or broken guest kernel would, and checks that what it can
+ * observe stays sane; rounds=N repeats the move and toggle loops. The rig guest (tests/vm/guest/cases/83-hostile) checks the other
  * side: host memory at ADDR unchanged, the IOMMU fault reported, the host
  * interrupt count bounded, the devices' real BARs untouched.
  *
@@ -26,9 +26,10 @@
 
 #define EDU_ID		0x010000edu
 #define RAM_VICTIM	0x2000000ul	/* 32 MiB: guest RAM nothing else uses */
-#define MOVE_ROUNDS	48
-#define ROM_ROUNDS	24
-#define DECODE_ROUNDS	32
+/* Per round (rounds=N in the arguments; make stress asks for more). */
+#define MOVE_ROUNDS	(48 * rounds)
+#define ROM_ROUNDS	(24 * rounds)
+#define DECODE_ROUNDS	(32 * rounds)
 #define STORM_RAISES	64
 #define STORM_CYCLES	((uint64_t)4000000000u)
 
@@ -39,6 +40,7 @@ struct dev {
 };
 
 static struct dev edu, nic, nvme;
+static unsigned int rounds = 1;
 
 /* "key=value" (hex or decimal) from the VMM's argument string. */
 static bool arg_u64(const char *args, const char *key, uint64_t *out)
@@ -447,10 +449,12 @@ static void flr_attempt(struct dev *x, const char *k, unsigned int reg, uint32_t
 
 void hostile_main(const char *args)
 {
-	uint64_t probe = 0, magic = 0;
+	uint64_t probe = 0, magic = 0, n = 1;
 
 	arg_u64(args, "probe=", &probe);
 	arg_u64(args, "magic=", &magic);
+	if (arg_u64(args, "rounds=", &n) && n >= 1 && n <= 1000)
+		rounds = (unsigned int)n;
 	for (unsigned int d = 1; d < 32; d++)
 		if (cfg_r16(d, 0) != 0xffff)
 			setup_device(d);
