@@ -207,6 +207,47 @@ static int pa_cfg_hw_write(struct pci_dev *pdev, unsigned int pos,
 	return pcibios_err_to_errno(ret);
 }
 
+/*
+ * Write @val keeping the @keep bits as the device has them, with the
+ * plain accessors: pci_user_*() may sleep, and this runs under the IRQ
+ * lock (as pci_intx() does, the IRQ code's own writer of the register).
+ */
+static int pa_cfg_rmw_atomic(struct pci_dev *pdev, unsigned int pos,
+			     unsigned int len, u32 val, u32 keep)
+{
+	u32 hw = 0;
+	u16 w;
+	u8 b;
+	int ret;
+
+	switch (len) {
+	case 1:
+		ret = pci_read_config_byte(pdev, pos, &b);
+		hw = b;
+		break;
+	case 2:
+		ret = pci_read_config_word(pdev, pos, &w);
+		hw = w;
+		break;
+	default:
+		ret = pci_read_config_dword(pdev, pos, &hw);
+	}
+	if (ret)
+		return pcibios_err_to_errno(ret);
+	val = (val & ~keep) | (hw & keep);
+	switch (len) {
+	case 1:
+		ret = pci_write_config_byte(pdev, pos, val);
+		break;
+	case 2:
+		ret = pci_write_config_word(pdev, pos, val);
+		break;
+	default:
+		ret = pci_write_config_dword(pdev, pos, val);
+	}
+	return pcibios_err_to_errno(ret);
+}
+
 static u32 pa_cfg_len_mask(unsigned int len)
 {
 	return len >= 4 ? 0xffffffffU : (1U << (8 * len)) - 1;
@@ -234,6 +275,8 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 {
 	struct pci_dev *pdev = padev->pdev;
 	u32 keep, hw, all = pa_cfg_len_mask(len);
+	unsigned long irqflags;
+	spinlock_t *lock;
 	u8 flags = 0;
 	u16 cmd;
 	int ret;
@@ -241,7 +284,7 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 	keep = pa_cfg_mask(f, pos, len, PA_CFG_KEEP, &flags);
 	if ((keep & all) == all)
 		return 0;
-	if (keep) {
+	if (keep && !(flags & PA_CFG_F_DECODE)) {
 		ret = pa_cfg_hw_read(pdev, pos, len, &hw);
 		if (ret)
 			return ret;
@@ -256,7 +299,19 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 	 * device that no longer answers.
 	 */
 	down_write(&padev->memory_lock);
-	ret = pa_cfg_hw_write(pdev, pos, len, val);
+	/*
+	 * The command register's INTx disable bit is flipped by the INTx
+	 * handler and by unmask under the IRQ lock. Merged outside it, a
+	 * stale copy could be written back: INTx masked in hardware while the
+	 * IRQ code has it unmasked (its interrupts lost for good), or the
+	 * reverse (a line that nobody acknowledges).
+	 */
+	lock = pa_irq_intx_lock(padev);
+	if (lock)
+		spin_lock_irqsave(lock, irqflags);
+	ret = pa_cfg_rmw_atomic(pdev, pos, len, val, keep);
+	if (lock)
+		spin_unlock_irqrestore(lock, irqflags);
 	/* If the register cannot be read back, assume the worst. */
 	if (pci_read_config_word(pdev, PCI_COMMAND, &cmd) ||
 	    !(cmd & PCI_COMMAND_MEMORY))

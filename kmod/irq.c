@@ -927,6 +927,15 @@ long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg)
 	return ret;
 }
 
+/*
+ * The lock under which INTx disable changes, for config writes of the
+ * command register (config_filter.c); NULL while there is no IRQ state.
+ */
+spinlock_t *pa_irq_intx_lock(struct pa_device *padev)
+{
+	return padev->irqs ? &padev->irqs->lock : NULL;
+}
+
 /* Callers hold pa_device.lock, under which irqs->req changes. */
 void pa_irq_signal_request(struct pa_device *padev)
 {

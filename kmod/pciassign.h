@@ -162,6 +162,8 @@ long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg);
 long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg);
 /* Signal the request eventfd (host wants the device back). */
 void pa_irq_signal_request(struct pa_device *padev);
+/* Held by config writes of the command register, see config_filter.c. */
+spinlock_t *pa_irq_intx_lock(struct pa_device *padev);
 
 /* netlink.c: the "pciassign" generic-netlink family */
 int pa_netlink_init(void);
