@@ -417,8 +417,12 @@ static int many_contexts(void)
 		if (d < 0)
 			return vt_fail("context %d: attach: %s", i, strerror(errno));
 		if (dma_map(ctxs[i], small_buf, CTX_IOVA(i), SMALL_SZ) ||
-		    dma_map(ctxs[i], thp_buf, THP_IOVA, HPAGE))
-			return vt_fail("context %d: DMA_MAP: %s", i, strerror(errno));
+		    dma_map(ctxs[i], thp_buf, THP_IOVA, HPAGE)) {
+			int e = errno;
+
+			close(d);
+			return vt_fail("context %d: DMA_MAP: %s", i, strerror(e));
+		}
 		close(d);
 	}
 	if (vt_pinned_kb() != vmpin_before + NCTX * (long)((SMALL_SZ + HPAGE) >> 10))
@@ -433,11 +437,16 @@ static int many_contexts(void)
 			return vt_fail("attach to context %d: %s", o, strerror(errno));
 		for (int j = 0; j < NCTX; j++) {
 			errno = 0;
-			int d2 = vt_attach(ctxs[j], edu);
+			int d2 = vt_attach(ctxs[j], edu), e = errno;
 
-			if (d2 >= 0 || errno != EBUSY)
+			if (d2 >= 0 || e != EBUSY) {
+				/* Let go, so the cases after this one can attach. */
+				if (d2 >= 0)
+					close(d2);
+				close(d);
 				return vt_fail("edu attached to context %d, attach to context %d gave %d errno %s",
-					       o, j, d2, strerror(errno));
+					       o, j, d2, strerror(e));
+			}
 		}
 		close(d);
 	}
