@@ -589,6 +589,16 @@ static void *device_thread(void *arg)
 		}
 		ds.verified++;
 	}
+	/*
+	 * Leave no DMA running: edu has no reset method, so a leg in flight
+	 * would outlive the detach and run for whoever attaches next.
+	 */
+	for (double t0 = now(); now() - t0 < 2; msleep(2)) {
+		uint64_t cmd;
+
+		if (!mmio_load_true(EDU_DMA_CMD, &cmd, 1) && !(cmd & EDU_CMD_START))
+			break;
+	}
 	return NULL;
 }
 
@@ -1268,6 +1278,10 @@ static int reattach(void)
 	drain(msi_efd[0]);
 	*(volatile uint32_t *)(bar + EDU_IRQ_ACK) = *(volatile uint32_t *)(bar + EDU_IRQ_STATUS);
 	for (int leg = 0; leg < 2; leg++) {
+		/* edu ignores its DMA registers while a DMA runs. */
+		for (t0 = now(); *(volatile uint64_t *)(bar + EDU_DMA_CMD) & EDU_CMD_START;
+		     msleep(2))
+			VT_ASSERT(now() - t0 < 10);
 		*(volatile uint64_t *)(bar + EDU_DMA_SRC) = leg ? EDU_BUF : SRC_IOVA;
 		*(volatile uint64_t *)(bar + EDU_DMA_DST) = leg ? DST_IOVA : EDU_BUF;
 		*(volatile uint64_t *)(bar + EDU_DMA_CNT) = EDU_MAX_XFER;
