@@ -296,9 +296,15 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 	/*
 	 * A decode change excludes every BAR access; once memory decode is
 	 * off, mappings must fault (and get SIGBUS) instead of reaching a
-	 * device that no longer answers.
+	 * device that no longer answers. So a write that turns it off zaps
+	 * first: a page still mapped when the write lands would let a load
+	 * on another CPU reach the device in between. New faults wait for
+	 * memory_lock and then find decode off.
 	 */
 	down_write(&padev->memory_lock);
+	if (pos == PCI_COMMAND && !(keep & PCI_COMMAND_MEMORY) &&
+	    !(val & PCI_COMMAND_MEMORY))
+		pa_regions_zap(padev);
 	/*
 	 * The command register's INTx disable bit is flipped by the INTx
 	 * handler and by unmask under the IRQ lock. Merged outside it, a
@@ -312,7 +318,7 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 	ret = pa_cfg_rmw_atomic(pdev, pos, len, val, keep);
 	if (lock)
 		spin_unlock_irqrestore(lock, irqflags);
-	/* If the register cannot be read back, assume the worst. */
+	/* Off some other way, or unreadable: assume the worst. */
 	if (pci_read_config_word(pdev, PCI_COMMAND, &cmd) ||
 	    !(cmd & PCI_COMMAND_MEMORY))
 		pa_regions_zap(padev);

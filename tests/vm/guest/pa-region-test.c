@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -389,6 +390,63 @@ static int edu_decode_off(void)
 }
 
 /*
+ * The same with the mapping in use on another CPU: a load must either see
+ * the device (decode on) or fault (decode off), never reach it in between,
+ * as when the command register is written before the mappings are zapped.
+ */
+#define DECODE_RACE_TOGGLES 400
+
+struct decode_race {
+	volatile uint32_t *m;
+	volatile bool stop;
+	unsigned long ok, faults, stray;
+	uint32_t stray_val;
+};
+
+static void *decode_race_reader(void *arg)
+{
+	struct decode_race *r = arg;
+	uint32_t v;
+
+	while (!r->stop) {
+		if (probe_load(r->m, &v))
+			r->faults++;
+		else if (v == EDU_ID)
+			r->ok++;
+		else if (!r->stray++)
+			r->stray_val = v;
+	}
+	return NULL;
+}
+
+static int edu_decode_race(void)
+{
+	struct decode_race r = { .m = map_bar(0, 4096, MAP_SHARED, 0) };
+	uint16_t cmd = cfg_read(PCI_COMMAND, 2);
+	pthread_t t;
+	int bad = 0;
+
+	VT_ASSERT(r.m);
+	VT_ASSERT(pthread_create(&t, NULL, decode_race_reader, &r) == 0);
+	for (int i = 0; i < DECODE_RACE_TOGGLES && !bad; i++) {
+		bad |= cfg_write(PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MEMORY);
+		bad |= cfg_write(PCI_COMMAND, 2, cmd);
+	}
+	r.stop = true;
+	pthread_join(t, NULL);
+	munmap((void *)r.m, 4096);
+	printf("decode-race: %d toggles; loads: %lu saw the device, %lu faulted, %lu read %#x\n",
+	       DECODE_RACE_TOGGLES, r.ok, r.faults, r.stray, r.stray_val);
+	VT_ASSERT(!bad);
+	if (r.stray)
+		return vt_fail("%lu loads reached the device with decode off (read %#x)",
+			       r.stray, r.stray_val);
+	/* The race was really run: loads on both sides of the toggles. */
+	VT_ASSERT(r.ok > 0 && r.faults > 0);
+	return 0;
+}
+
+/*
  * The user buffer of a pread/pwrite may be a mapping of the same BAR:
  * its fault must not deadlock against the access.
  */
@@ -543,6 +601,7 @@ static const struct vt_case edu_cases[] = {
 	{ "mmap-bar0", edu_mmap },
 	{ "pread-pwrite-bar0", edu_pread_pwrite },
 	{ "decode-off-sigbus", edu_decode_off },
+	{ "decode-off-race", edu_decode_race },
 	{ "buffer-is-own-mapping", edu_self_buffer },
 	{ "reset-remaps", edu_reset },
 	{ "mmap-refused", edu_bad_mmap },
