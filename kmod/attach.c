@@ -365,6 +365,8 @@ int pa_device_reset(struct pa_device *padev)
 	down_write(&padev->memory_lock);
 	pa_regions_zap(padev);
 	ret = pa_reset_function(padev->pdev, false);
+	if (!ret)
+		pa_irq_after_reset(padev);
 	up_write(&padev->memory_lock);
 	return ret;
 }

@@ -928,6 +928,26 @@ long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg)
 }
 
 /*
+ * After a reset: the PCI core saved the command register before it and
+ * restored it after, so an unmask (resample eventfd) that ran in between
+ * had its INTx-disable change undone. Put the bit back as the IRQ state
+ * says, or INTx would stay disabled in hardware while we think it is
+ * unmasked (its interrupts lost for good), or the reverse.
+ */
+void pa_irq_after_reset(struct pa_device *padev)
+{
+	struct pa_irqs *irqs = padev->irqs;
+	unsigned long flags;
+
+	if (!irqs)
+		return;
+	spin_lock_irqsave(&irqs->lock, flags);
+	if (irqs->intx.trigger && irqs->intx_dismask)
+		pci_intx(irqs->pdev, !irqs->intx.masked);
+	spin_unlock_irqrestore(&irqs->lock, flags);
+}
+
+/*
  * The lock under which INTx disable changes, for config writes of the
  * command register (config_filter.c); NULL while there is no IRQ state.
  */

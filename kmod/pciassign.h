@@ -162,6 +162,8 @@ long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg);
 long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg);
 /* Signal the request eventfd (host wants the device back). */
 void pa_irq_signal_request(struct pa_device *padev);
+/* Re-apply the INTx mask to the hardware after a reset restored config. */
+void pa_irq_after_reset(struct pa_device *padev);
 /* Held by config writes of the command register, see config_filter.c. */
 spinlock_t *pa_irq_intx_lock(struct pa_device *padev);
 

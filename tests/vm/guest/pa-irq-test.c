@@ -12,6 +12,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -42,6 +43,7 @@
 #define ICR_TXQ0	(1u << 22)
 #define ICR_TXQ1	(1u << 23)
 #define ICR_OTHER	(1u << 24)
+#define ICR_LSC		(1u << 2)
 
 #define WAIT_YES_MS	3000	/* TCG is slow; generous for "must arrive" */
 #define WAIT_NO_MS	300	/* for "must not arrive" */
@@ -854,10 +856,110 @@ static int e1000e_msix_shield(void)
 	return 0;
 }
 
+/*
+ * INTx unmasked while the device resets: the PCI core saves the command
+ * register before the reset and restores it after, which would undo the
+ * unmask's INTx-disable change (INTx disabled in hardware while the
+ * kernel thinks it unmasked: interrupts lost for good). A thread writes
+ * the resample eventfd in the middle of each FLR; afterwards an interrupt
+ * must still arrive.
+ */
+#define RESET_RACE_ROUNDS 8
+
+struct reset_race {
+	int rfd;
+	volatile int go;	/* 1: a reset is starting; 2: stop */
+	int writes;
+};
+
+static void *reset_race_unmasker(void *arg)
+{
+	struct reset_race *r = arg;
+	uint64_t one = 1;
+
+	for (;;) {
+		while (!r->go)
+			msleep(1);
+		if (r->go == 2)
+			return NULL;
+		msleep(30);	/* inside the FLR's wait, after the save */
+		if (write(r->rfd, &one, 8) == 8)
+			r->writes++;
+		r->go = 0;
+	}
+}
+
+/* Raise LSC as a legacy interrupt and wait for it on @efd. */
+static int e1000e_intx_fires(int efd, int ms)
+{
+	wr32(E1000_IMC, 0xffffffff);
+	(void)rd32(E1000_ICR);
+	drain_efd(efd);
+	wr32(E1000_IMS, ICR_LSC);
+	wr32(E1000_ICS, ICR_LSC);
+	return wait_efd(efd, ms) ? 0 : -1;
+}
+
+static int e1000e_intx_reset_race(void)
+{
+	struct reset_race r = { .rfd = new_efd() };
+	struct pciassign_reset rs = { .argsz = sizeof(rs) };
+	int efd = new_efd(), resets = 0;
+	uint64_t one = 1;
+	pthread_t t;
+
+	if (open_dev())
+		return -1;
+	VT_ASSERT(set_bus_master() == 0);
+	VT_ASSERT(trigger1(PCIASSIGN_IRQ_INTX, 0, efd) == 0);
+	VT_ASSERT(set_irqs(PCIASSIGN_IRQ_SET_RESAMPLE, PCIASSIGN_IRQ_INTX, 0, 1,
+			   &r.rfd, 1) == 0);
+	VT_ASSERT(pthread_create(&t, NULL, reset_race_unmasker, &r) == 0);
+	for (int i = 0; i < RESET_RACE_ROUNDS; i++) {
+		/* Fired and so masked, the line low again: ready to unmask. */
+		if (e1000e_intx_fires(efd, WAIT_YES_MS)) {
+			r.go = 2;
+			pthread_join(t, NULL);
+			return vt_fail("round %d: INTx lost before the reset", i);
+		}
+		wr32(E1000_IMC, 0xffffffff);
+		(void)rd32(E1000_ICR);
+		r.go = 1;
+		if (ioctl(dev_fd, PCIASSIGN_DEVICE_RESET, &rs) == 0)
+			resets++;
+		while (r.go == 1)
+			msleep(5);
+		VT_ASSERT(set_bus_master() == 0);
+		/* After the reset: the next interrupt must come. */
+		if (e1000e_intx_fires(efd, WAIT_YES_MS)) {
+			r.go = 2;
+			pthread_join(t, NULL);
+			return vt_fail("round %d: INTx lost after a reset with an unmask in it (%d resets)",
+				       i, resets);
+		}
+		/* Line low, then unmask: ready for the next round. */
+		wr32(E1000_IMC, 0xffffffff);
+		(void)rd32(E1000_ICR);
+		VT_ASSERT(write(r.rfd, &one, 8) == 8);
+		msleep(50);
+	}
+	r.go = 2;
+	pthread_join(t, NULL);
+	printf("intx-reset-race: %d resets, %d unmasks during them\n", resets, r.writes);
+	VT_ASSERT(resets == RESET_RACE_ROUNDS);
+	wr32(E1000_IMC, 0xffffffff);
+	VT_ASSERT(disable_index(PCIASSIGN_IRQ_INTX) == 0);
+	close_dev();
+	close(efd);
+	close(r.rfd);
+	return 0;
+}
+
 static const struct vt_case e1000e_cases[] = {
 	{ "info", e1000e_info },
 	{ "msix", e1000e_msix },
 	{ "msix-shield", e1000e_msix_shield },
+	{ "intx-reset-race", e1000e_intx_reset_race },
 	{ "close-live", e1000e_close_live },
 };
 
