@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # stress.sh (make stress): longer runs of what make check bounds. The ioctl
 # fuzzer with several seeds and many more operations on both kernels, the
-# fault-injection walk, the concurrency test and the hostile-VMM kills
-# for longer, and the config engine's fuzzer for minutes.
+# fault-injection walk, the hostile-guest loops, the concurrency test and
+# the hostile-VMM kills for longer, and the config engine's fuzzer for
+# minutes.
 #   STRESS_SEEDS="1 2 3"  STRESS_FUZZ_OPS=20000  STRESS_FUZZ_TIME=600
-#   STRESS_CONC_SECS=240  STRESS_KILL_ROUNDS=200
+#   STRESS_CONC_SECS=240  STRESS_KILL_ROUNDS=200  STRESS_HOSTILE_ROUNDS=10
 set -uo pipefail
 . "$(dirname "$0")/rig-env.sh"
 
@@ -22,9 +23,9 @@ for short in ${RIG_KERNELS:-${RIG_KERNEL_NAMES[*]}}; do
 			-t 3000 2>"$out/fuzz-$short-$seed.log" | sed "s|$short/|$short-seed$seed/|" | tee -a "$results"
 	done
 	conc_secs=${STRESS_CONC_SECS:-240}
-	note "concurrency test on $short for $conc_secs s, ${STRESS_KILL_ROUNDS:-200} kill rounds"
-	PCIASSIGN_APPEND="pciassign.stress_secs=$conc_secs pciassign.kill_rounds=${STRESS_KILL_ROUNDS:-200} pciassign.case_timeout=$((conc_secs + 300))" \
-		"$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" -m "$ko" -c '84-hostile-vmm|88-concurrency|90-rmmod' \
+	note "concurrency test on $short for $conc_secs s, ${STRESS_KILL_ROUNDS:-200} kill rounds, ${STRESS_HOSTILE_ROUNDS:-10}x hostile-guest loops"
+	PCIASSIGN_APPEND="pciassign.stress_secs=$conc_secs pciassign.kill_rounds=${STRESS_KILL_ROUNDS:-200} pciassign.hostile_rounds=${STRESS_HOSTILE_ROUNDS:-10} pciassign.case_timeout=$((conc_secs + 600))" \
+		"$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" -m "$ko" -c '83-hostile|84-hostile-vmm|88-concurrency|90-rmmod' \
 		-t $((2 * conc_secs + 1200)) 2>"$out/conc-$short.log" | sed "s|$short/|$short-stress/|" | tee -a "$results"
 	fi_ko=$(PCIASSIGN_FAULT_INJECT=1 "$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi") &&
 		"$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" -p faults -m "$fi_ko" \

@@ -24,10 +24,10 @@
  *
  * The device thread does its MMIO through the device fd's mmap of BAR0.
  * While decode is off a touched page faults with SIGBUS: the access runs
- * under sigsetjmp and is simply retried. There is also a short window in
- * which decode is already off but the page not yet zapped (the kernel
- * zaps right after the config write): a store there is dropped and a
- * load reads garbage, without any signal. So an MMIO access only counts
+ * under sigsetjmp and is simply retried. (The kernel once zapped only
+ * after the config write, so a load in between reached the mute device;
+ * it now zaps first, and 40-regions' decode-off-race checks that. The
+ * accounting below does not rely on it.) So an MMIO access only counts
  * when no decode change or reset overlapped it (the disturbance counters
  * below), edu's DMA registers are read back before a DMA is started (a
  * DMA from half-written registers could make QEMU's edu abort), and data
