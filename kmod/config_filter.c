@@ -248,6 +248,28 @@ static int pa_cfg_rmw_atomic(struct pci_dev *pdev, unsigned int pos,
 	return pcibios_err_to_errno(ret);
 }
 
+/*
+ * The command register's INTx disable bit is flipped by the INTx handler
+ * and by unmask under the IRQ lock. Merged outside it, a stale copy could
+ * be written back: INTx masked in hardware while the IRQ code has it
+ * unmasked (its interrupts lost for good), or the reverse (a line that
+ * nobody acknowledges).
+ */
+static int pa_cfg_write_command(struct pa_device *padev, unsigned int pos,
+				unsigned int len, u32 val, u32 keep)
+{
+	spinlock_t *lock = pa_irq_intx_lock(padev);
+	unsigned long irqflags;
+	int ret;
+
+	if (!lock)
+		return pa_cfg_rmw_atomic(padev->pdev, pos, len, val, keep);
+	spin_lock_irqsave(lock, irqflags);
+	ret = pa_cfg_rmw_atomic(padev->pdev, pos, len, val, keep);
+	spin_unlock_irqrestore(lock, irqflags);
+	return ret;
+}
+
 static u32 pa_cfg_len_mask(unsigned int len)
 {
 	return len >= 4 ? 0xffffffffU : (1U << (8 * len)) - 1;
@@ -275,8 +297,6 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 {
 	struct pci_dev *pdev = padev->pdev;
 	u32 keep, hw, all = pa_cfg_len_mask(len);
-	unsigned long irqflags;
-	spinlock_t *lock;
 	u8 flags = 0;
 	u16 cmd;
 	int ret;
@@ -305,19 +325,7 @@ int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 	if (pos == PCI_COMMAND && !(keep & PCI_COMMAND_MEMORY) &&
 	    !(val & PCI_COMMAND_MEMORY))
 		pa_regions_zap(padev);
-	/*
-	 * The command register's INTx disable bit is flipped by the INTx
-	 * handler and by unmask under the IRQ lock. Merged outside it, a
-	 * stale copy could be written back: INTx masked in hardware while the
-	 * IRQ code has it unmasked (its interrupts lost for good), or the
-	 * reverse (a line that nobody acknowledges).
-	 */
-	lock = pa_irq_intx_lock(padev);
-	if (lock)
-		spin_lock_irqsave(lock, irqflags);
-	ret = pa_cfg_rmw_atomic(pdev, pos, len, val, keep);
-	if (lock)
-		spin_unlock_irqrestore(lock, irqflags);
+	ret = pa_cfg_write_command(padev, pos, len, val, keep);
 	/* Off some other way, or unreadable: assume the worst. */
 	if (pci_read_config_word(pdev, PCI_COMMAND, &cmd) ||
 	    !(cmd & PCI_COMMAND_MEMORY))
