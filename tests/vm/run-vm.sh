@@ -101,14 +101,26 @@ boot() {
 	set -e
 }
 
+# Multi-threaded TCG now and then wedges the guest around live code
+# patching: an int3 oops while the kernel boots, or, later, every vCPU
+# stuck at one instruction (seen: finish_task_switch's static-branch site,
+# patched when KVM first registers preempt notifiers) with the soft-lockup
+# watchdog firing. One such run is retried, and says so: a crash before
+# userspace, or a lockup whose reports hold no pciassign frame. A lockup
+# with pciassign code on a stack is never retried.
+tcg_wedged() {
+	grep -aq 'watchdog: BUG: soft lockup' "$log" &&
+		! sed -n '/watchdog: BUG: soft lockup/,$p' "$log" | grep -aq '\[pciassign\]'
+}
+
 boot
-# Multi-threaded TCG now and then crashes the guest kernel while it boots
-# (seen: an int3 oops from live code patching), before /init and so before
-# anything of ours runs. Such a boot is retried once, and says so; a crash
-# after the guest reached userspace is never retried.
 if ! grep -aq '^PA-BOOT' "$log"; then
 	cp "$log" "$run/console-failed-boot.log"
 	echo "PA-INFO: the guest kernel died before userspace ($(grep -aE -m1 'Oops|panic|BUG' "$log" | tr -d '\r')); retrying the boot once" >&2
+	boot
+elif tcg_wedged; then
+	cp "$log" "$run/console-wedged.log"
+	echo "PA-INFO: the guest wedged with no pciassign code on any lockup stack ($(grep -a -m1 'soft lockup' "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
 	boot
 fi
 note "guest finished in $(($(date +%s) - start)) s (qemu status $qrc)"
