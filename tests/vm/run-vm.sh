@@ -95,7 +95,20 @@ boot() {
 		-serial "file:$log" -serial "file:$run/results.log" \
 		-qmp "unix:$run/qmp.sock,server=on,wait=off" \
 		-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \
-		-append "$append" </dev/null >"$run/qemu.out" 2>&1
+		-append "$append" </dev/null >"$run/qemu.out" 2>&1 &
+	local qpid=$! waited=0
+	# A guest not in userspace after PA_BOOT_TIMEOUT s is wedged in its
+	# boot: stop it now (the retry below boots again) rather than at the
+	# run's timeout.
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ $waited -ge "${PA_BOOT_TIMEOUT:-180}" ] && ! grep -aq '^PA-BOOT' "$log"; then
+			kill "$qpid"
+			break
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$qpid"
 	qrc=$?
 	kill "$qmppid" 2>/dev/null
 	set -e
