@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * pciassign-vmm: the reference VMM of pciassign. One vCPU, RAM, the
- * in-kernel PIC/IOAPIC/LAPIC, PCI bus 0 through ports 0xCF8/0xCFC with the
- * assigned devices, a write-only serial port at 0x3F8 and an exit port at
- * 0x501. It loads a flat payload at 1 MiB and enters it in 64-bit long mode
- * with the low 4 GiB identity-mapped (2 MiB pages; 3-4 GiB uncached).
- * --append puts a NUL-terminated argument string at ARGS_GPA and passes
- * its address in RDI (0 without one), as a boot loader passes a kernel its
- * command line.
+ * pciassign-vmm: the reference VMM of pciassign. It boots a Linux bzImage
+ * (--kernel) or runs a flat test payload (--payload) with host PCI
+ * functions assigned through libpciassign (--device).
  *
- * usage: pciassign-vmm [--memory MiB] [--timeout S] [--append ARGS] --payload FILE
- *                      [--device host=SSSS:BB:DD.F[,options]]...
- * Exit status: the payload's verdict (0 pass, 1..99 its failure code), or
- * VMM_EXIT_* for the VMM's own failures.
+ * usage: see usage() and pciassign-vmm(1).
+ * Exit status: the payload's verdict (0 pass, 1..99 its failure code), 0
+ * when a Linux guest powers off, or VMM_EXIT_* (vmm.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,48 +19,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 
 #include "vmm.h"
 
-#define PAYLOAD_GPA	0x100000ull
-#define GDT_GPA		0x500ull
-#define PML4_GPA	0x1000ull	/* then PDPT, then four page directories */
-#define ARGS_GPA	0x7000ull	/* after them: the --append string */
 #define ARGS_MAX	4096
-#define SERIAL_BASE	0x3f8
-#define EXIT_PORT	0x501
 
-/* The only state shared with the signal handler. */
-static volatile sig_atomic_t stop_signal;
-static struct kvm_run *volatile signal_run;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-	if (signal_run)
-		signal_run->immediate_exit = 1;
-}
-
-struct vmm {
-	int kvm_fd, vm_fd, vcpu_fd, ctx_fd;
-	struct kvm_run *run;
-	size_t run_size;
-	uint8_t *ram;
-	uint64_t ram_size;
-	struct pa_kvm *kvm;
-	struct vmm_pci pci;
-	bool dma_mapped;
-	char line[512];
-	size_t line_len;
-	bool verbose;
-};
-
-static void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void vmm_log(const char *fmt, ...)
+void vmm_log(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,252 +46,18 @@ static void lib_log(void *opaque, const char *msg)
 /* The library's KVM ops plus our logger. */
 static struct pa_vm_ops vm_ops;
 
-static void serial_flush(struct vmm *v)
+/* Called with v->lock held: the first status wins, the main thread wakes. */
+void vmm_finish(struct vmm *v, int status)
 {
-	size_t done = 0;
-
-	while (done < v->line_len) {
-		ssize_t n = write(STDOUT_FILENO, v->line + done, v->line_len - done);
-
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	v->line_len = 0;
-}
-
-static void serial_io(struct vmm *v, uint16_t port, uint8_t *data, bool is_write)
-{
-	if (is_write) {
-		if (port != SERIAL_BASE)
-			return;
-		if (*data == '\r')
-			return;
-		v->line[v->line_len++] = (char)*data;
-		/* Whole lines, so a reader sees one transcript line at a time. */
-		if (*data == '\n' || v->line_len == sizeof(v->line))
-			serial_flush(v);
-		return;
-	}
-	/* LSR: transmitter empty; everything else reads 0. */
-	*data = port == SERIAL_BASE + 5 ? 0x60 : 0;
-}
-
-/* Returns -1 to keep running, else the exit status. */
-static int handle_io(struct vmm *v)
-{
-	struct kvm_run *r = v->run;
-	uint8_t *p = (uint8_t *)r + r->io.data_offset;
-	bool wr = r->io.direction == KVM_EXIT_IO_OUT;
-	uint16_t port = r->io.port;
-
-	for (uint32_t i = 0; i < r->io.count; i++, p += r->io.size) {
-		if (port >= SERIAL_BASE && port < SERIAL_BASE + 8) {
-			serial_io(v, port, p, wr);
-		} else if (port >= 0xcf8 && port < 0xd00) {
-			vmm_pci_io(&v->pci, port, p, r->io.size, wr);
-		} else if (port == EXIT_PORT && wr) {
-			serial_flush(v);
-			return *p > 99 ? 99 : *p;
-		} else if (!pa_kvm_dispatch(v->kvm, true, port, p, r->io.size, wr)) {
-			if (!wr)
-				memset(p, 0xff, r->io.size);
-		}
-	}
-	return -1;
-}
-
-static void handle_mmio(struct vmm *v)
-{
-	struct kvm_run *r = v->run;
-
-	if (pa_kvm_dispatch(v->kvm, false, r->mmio.phys_addr, r->mmio.data,
-			    r->mmio.len, r->mmio.is_write))
-		return;
-	if (v->verbose)
-		vmm_log("unclaimed MMIO %s %#llx len %u", r->mmio.is_write ? "write" : "read",
-			(unsigned long long)r->mmio.phys_addr, r->mmio.len);
-	if (!r->mmio.is_write)
-		memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
-}
-
-static void dump_regs(struct vmm *v)
-{
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-
-	if (ioctl(v->vcpu_fd, KVM_GET_REGS, &regs) || ioctl(v->vcpu_fd, KVM_GET_SREGS, &sregs))
-		return;
-	vmm_log("rip %#llx rsp %#llx rax %#llx cr0 %#llx cr3 %#llx efer %#llx",
-		regs.rip, regs.rsp, regs.rax, sregs.cr0, sregs.cr3, sregs.efer);
-}
-
-static int run_vcpu(struct vmm *v)
-{
-	for (;;) {
-		int rc;
-
-		if (stop_signal == VMM_RELEASE_SIGNAL) {
-			vmm_log("stopped: the host reclaims a device (release request)");
-			return VMM_EXIT_RELEASED;
-		}
-		if (stop_signal) {
-			vmm_log("stopped by signal %d", (int)stop_signal);
-			return VMM_EXIT_SIGNAL;
-		}
-		if (ioctl(v->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			vmm_log("KVM_RUN: %s", strerror(errno));
-			dump_regs(v);
-			return VMM_EXIT_GUEST_CRASH;
-		}
-		switch (v->run->exit_reason) {
-		case KVM_EXIT_IO:
-			rc = handle_io(v);
-			if (rc >= 0)
-				return rc;
-			break;
-		case KVM_EXIT_MMIO:
-			handle_mmio(v);
-			break;
-		case KVM_EXIT_INTR:
-			break;
-		case KVM_EXIT_SHUTDOWN:
-			serial_flush(v);
-			vmm_log("guest shut down (triple fault?)");
-			dump_regs(v);
-			return VMM_EXIT_GUEST_CRASH;
-		case KVM_EXIT_FAIL_ENTRY:
-			vmm_log("VM entry failed: reason %#llx",
-				(unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
-			return VMM_EXIT_GUEST_CRASH;
-		case KVM_EXIT_INTERNAL_ERROR:
-			vmm_log("KVM internal error, suberror %u", v->run->internal.suberror);
-			dump_regs(v);
-			return VMM_EXIT_GUEST_CRASH;
-		default:
-			serial_flush(v);
-			vmm_log("unexpected exit reason %u", v->run->exit_reason);
-			dump_regs(v);
-			return VMM_EXIT_GUEST_CRASH;
-		}
+	if (v->status < 0) {
+		v->status = status;
+		pthread_kill(v->main_thread, VMM_DONE_SIGNAL);
 	}
 }
 
-/* GDT, identity page tables, long-mode registers. */
-static int setup_cpu(struct vmm *v, uint64_t entry, const char *args)
+static int setup_vm(struct vmm *v, uint64_t mem_size, bool hugepages)
 {
-	uint64_t *gdt = (uint64_t *)(v->ram + GDT_GPA);
-	uint64_t *pml4 = (uint64_t *)(v->ram + PML4_GPA);
-	uint64_t *pdpt = pml4 + 512;
-	uint64_t *pd = pdpt + 512;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = { 0 };
-	struct kvm_segment cs = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11,
-		.present = 1, .s = 1, .l = 1, .g = 1,
-	};
-	struct kvm_segment ds = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
-		.present = 1, .s = 1, .db = 1, .g = 1,
-	};
-
-	gdt[0] = 0;
-	gdt[1] = 0x00af9b000000ffffull;	/* 64-bit code */
-	gdt[2] = 0x00cf93000000ffffull;	/* data */
-	pml4[0] = (PML4_GPA + 0x1000) | 3;
-	for (unsigned int i = 0; i < 4; i++)
-		pdpt[i] = (PML4_GPA + 0x2000 + 0x1000 * i) | 3;
-	for (uint64_t i = 0; i < 4 * 512; i++) {
-		uint64_t addr = i << 21;
-
-		/* 2 MiB pages; PCD|PWT above 3 GiB where MMIO and the APICs live. */
-		pd[i] = addr | 0x83 | (addr >= 0xc0000000ull ? 0x18 : 0);
-	}
-
-	if (ioctl(v->vcpu_fd, KVM_GET_SREGS, &sregs))
-		return -errno;
-	sregs.cs = cs;
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = ds;
-	sregs.gdt.base = GDT_GPA;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.cr3 = PML4_GPA;
-	sregs.cr4 = 0x20 | 0x200 | 0x400;	/* PAE, OSFXSR, OSXMMEXCPT */
-	sregs.cr0 = 0x80050033;			/* PG, WP, NE, ET, MP, PE */
-	sregs.efer = 0x500;			/* LME, LMA */
-	if (ioctl(v->vcpu_fd, KVM_SET_SREGS, &sregs))
-		return -errno;
-	regs.rip = entry;
-	regs.rflags = 2;
-	if (args) {
-		memcpy(v->ram + ARGS_GPA, args, strlen(args) + 1);
-		regs.rdi = ARGS_GPA;
-	}
-	regs.rsp = PAYLOAD_GPA;	/* until the payload sets its own */
-	if (ioctl(v->vcpu_fd, KVM_SET_REGS, &regs))
-		return -errno;
-	return 0;
-}
-
-static int setup_cpuid(struct vmm *v)
-{
-	struct kvm_cpuid2 *c;
-	int n = 100, ret;
-
-	for (;;) {
-		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-		if (!c)
-			return -ENOMEM;
-		c->nent = (uint32_t)n;
-		if (!ioctl(v->kvm_fd, KVM_GET_SUPPORTED_CPUID, c))
-			break;
-		ret = -errno;
-		free(c);
-		if (ret != -E2BIG || n > 4000)
-			return ret;
-		n *= 2;
-	}
-	ret = ioctl(v->vcpu_fd, KVM_SET_CPUID2, c) ? -errno : 0;
-	free(c);
-	return ret;
-}
-
-static int load_payload(struct vmm *v, const char *path)
-{
-	struct stat st;
-	size_t done = 0;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	/* Leave room for the payload's stack and buffers above it. */
-	if (!st.st_size || (uint64_t)st.st_size > v->ram_size / 2 - PAYLOAD_GPA) {
-		ret = -EFBIG;
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, v->ram + PAYLOAD_GPA + done, (size_t)st.st_size - done);
-
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		done += (size_t)n;
-	}
-out:
-	close(fd);
-	return ret;
-}
-
-static int setup_vm(struct vmm *v)
-{
-	int ret, mmap_size;
+	int ret;
 
 	v->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (v->kvm_fd < 0) {
@@ -352,43 +79,35 @@ static int setup_vm(struct vmm *v)
 		vmm_log("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return ret;
 	}
+	if (v->linux_boot) {
+		struct kvm_pit_config pit = { .flags = 0 };
+
+		if (ioctl(v->vm_fd, KVM_CREATE_PIT2, &pit)) {
+			ret = -errno;
+			vmm_log("KVM_CREATE_PIT2: %s", strerror(errno));
+			return ret;
+		}
+	}
 	ret = pa_kvm_new(v->vm_fd, &v->kvm);
 	if (ret) {
 		vmm_log("KVM wiring: %s", strerror(-ret));
 		return ret;
 	}
-	v->ram = mmap(NULL, v->ram_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (v->ram == MAP_FAILED) {
-		v->ram = NULL;
-		ret = -errno;
-		vmm_log("guest RAM: %s", strerror(errno));
+	ret = vmm_mem_alloc(&v->mem, mem_size, hugepages);
+	if (ret) {
+		vmm_log("guest RAM (%llu MiB%s): %s", (unsigned long long)(mem_size >> 20),
+			hugepages ? ", hugetlbfs" : "", strerror(-ret));
 		return ret;
 	}
-	ret = pa_kvm_add_ram(v->kvm, 0, v->ram_size, v->ram);
+	ret = pa_kvm_add_ram(v->kvm, 0, v->mem.low, v->mem.hva);
+	if (!ret && v->mem.high)
+		ret = pa_kvm_add_ram(v->kvm, VMM_HIGH_RAM_BASE, v->mem.high,
+				     v->mem.hva + v->mem.low);
 	if (ret) {
 		vmm_log("RAM memslot: %s", strerror(-ret));
 		return ret;
 	}
-	v->vcpu_fd = ioctl(v->vm_fd, KVM_CREATE_VCPU, 0);
-	if (v->vcpu_fd < 0) {
-		ret = -errno;
-		vmm_log("KVM_CREATE_VCPU: %s", strerror(errno));
-		return ret;
-	}
-	mmap_size = ioctl(v->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (mmap_size <= 0)
-		return -EINVAL;
-	v->run_size = (size_t)mmap_size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu_fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		return -errno;
-	}
-	ret = setup_cpuid(v);
-	if (ret)
-		vmm_log("CPUID setup: %s (continuing)", strerror(-ret));
-	return 0;
+	return vmm_vcpus_create(v);
 }
 
 static int add_device(struct vmm *v, const char *spec)
@@ -440,25 +159,47 @@ static int add_device(struct vmm *v, const char *spec)
 	return 0;
 }
 
+/* Guest RAM for device DMA, IOVA = guest-physical address. */
+static int map_dma(struct vmm *v)
+{
+	int ret = pa_dma_map(v->ctx_fd, v->mem.hva, 0, v->mem.low, true);
+
+	if (!ret && v->mem.high) {
+		ret = pa_dma_map(v->ctx_fd, v->mem.hva + v->mem.low, VMM_HIGH_RAM_BASE,
+				 v->mem.high, true);
+		if (ret)
+			pa_dma_unmap(v->ctx_fd, 0, v->mem.low);
+	}
+	if (ret)
+		vmm_log("DMA map of guest RAM: %s", strerror(-ret));
+	else
+		v->dma_mapped = true;
+	return ret;
+}
+
 static void teardown(struct vmm *v)
 {
+	vmm_vcpus_stop(v);
 	for (unsigned int i = 0; i < v->pci.ndev; i++)
 		pa_device_close(v->pci.dev[i]);
 	v->pci.ndev = 0;
-	if (v->dma_mapped)
-		pa_dma_unmap(v->ctx_fd, 0, v->ram_size);
+	if (v->dma_mapped) {
+		pa_dma_unmap(v->ctx_fd, 0, v->mem.low);
+		if (v->mem.high)
+			pa_dma_unmap(v->ctx_fd, VMM_HIGH_RAM_BASE, v->mem.high);
+	}
 	if (v->ctx_fd >= 0)
 		close(v->ctx_fd);
-	signal_run = NULL;
-	if (v->run)
-		munmap(v->run, v->run_size);
-	if (v->vcpu_fd >= 0)
-		close(v->vcpu_fd);
+	for (unsigned int i = 0; i < v->ncpus; i++) {
+		if (v->vcpu[i].run)
+			munmap(v->vcpu[i].run, v->run_size);
+		if (v->vcpu[i].fd >= 0)
+			close(v->vcpu[i].fd);
+	}
 	pa_kvm_free(v->kvm);
 	if (v->vm_fd >= 0)
 		close(v->vm_fd);
-	if (v->ram)
-		munmap(v->ram, v->ram_size);
+	vmm_mem_free(&v->mem);
 	if (v->kvm_fd >= 0)
 		close(v->kvm_fd);
 }
@@ -466,10 +207,65 @@ static void teardown(struct vmm *v)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pciassign-vmm [--memory MiB] [--timeout S] [--verbose] [--append ARGS]\n"
-		"                     --payload FILE\n"
-		"                     [--device host=SSSS:BB:DD.F[,id=,rombar=,romfile=,\n"
-		"                       bootindex=,prefer_msi=,share_intx=]]...\n");
+		"usage: pciassign-vmm --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
+		"                     [--cpus N] [--memory MiB] [--hugepages] [--console-in]\n"
+		"                     [--bars vmm|guest] [options] [--device SPEC]...\n"
+		"       pciassign-vmm --payload FILE [--append ARGS] [--memory MiB] [options]\n"
+		"                     [--device SPEC]...\n"
+		"options: --timeout S, --verbose, --help\n"
+		"SPEC: host=SSSS:BB:DD.F[,id=,rombar=,romfile=,bootindex=,prefer_msi=,share_intx=]\n");
+}
+
+/* A whole decimal number in [min, max], or -1 with a message. */
+static long parse_num(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < min || n > max) {
+		vmm_log("--%s '%s': expected a whole number from %ld to %ld", opt, s, min, max);
+		return -1;
+	}
+	return n;
+}
+
+static int wait_for_end(struct vmm *v)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, VMM_RELEASE_SIGNAL);
+	sigaddset(&set, VMM_DONE_SIGNAL);
+	for (;;) {
+		int status;
+
+		sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
+			continue;
+		pthread_mutex_lock(&v->lock);
+		if (v->status < 0) {
+			if (sig == VMM_RELEASE_SIGNAL) {
+				vmm_log("stopped: the host reclaims a device (release request)");
+				v->status = VMM_EXIT_RELEASED;
+			} else if (sig == SIGALRM) {
+				vmm_log("stopped: --timeout expired");
+				v->status = VMM_EXIT_SIGNAL;
+			} else if (sig != VMM_DONE_SIGNAL) {
+				vmm_log("stopped by signal %d", sig);
+				v->status = VMM_EXIT_SIGNAL;
+			}
+		}
+		status = v->status;
+		pthread_mutex_unlock(&v->lock);
+		if (status >= 0)
+			return status;
+	}
 }
 
 int main(int argc, char **argv)
@@ -477,43 +273,68 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
 		{ "payload", required_argument, NULL, 'p' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "cpus", required_argument, NULL, 'n' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "hugepages", no_argument, NULL, 'H' },
+		{ "console-in", no_argument, NULL, 'C' },
+		{ "bars", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmm v = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .ctx_fd = -1 };
+	struct vmm v = { .kvm_fd = -1, .vm_fd = -1, .ctx_fd = -1, .status = -1,
+			 .mem = { .fd = -1 } };
+	struct vmm_linux_args la = { 0 };
 	const char *payload = NULL, *args = NULL, *devs[VMM_MAX_DEVICES + 1];
-	unsigned int ndevs = 0, timeout_s = 0;
-	unsigned long mib = 64;
-	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int ndevs = 0;
+	long timeout_s = 0, mib = -1, cpus = 1;
+	bool hugepages = false, console_in = false, guest_bars = false;
+	sigset_t block;
 	struct timespec t0, t1;
 	int c, rc = VMM_EXIT_ERROR, ret;
 
-	while ((c = getopt_long(argc, argv, "m:p:d:t:a:vh", lopts, NULL)) != -1) {
+	for (unsigned int i = 0; i < VMM_MAX_CPUS; i++)
+		v.vcpu[i].fd = -1;
+	while ((c = getopt_long(argc, argv, "m:p:k:i:c:n:d:t:a:b:vhHC", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': {
-			char *end;
-
-			mib = strtoul(optarg, &end, 0);
-			if (*end || end == optarg)
-				mib = 0;	/* rejected below */
+		case 'm':
+			mib = parse_num("memory", optarg, 16, 65536);
+			if (mib < 0)
+				return VMM_EXIT_ERROR;
 			break;
-		}
 		case 'p':
 			payload = optarg;
 			break;
+		case 'k':
+			la.kernel = optarg;
+			break;
+		case 'i':
+			la.initrd = optarg;
+			break;
+		case 'c':
+			la.cmdline = optarg;
+			break;
+		case 'n':
+			cpus = parse_num("cpus", optarg, 1, VMM_MAX_CPUS);
+			if (cpus < 0)
+				return VMM_EXIT_ERROR;
+			break;
 		case 'd':
-			if (ndevs > VMM_MAX_DEVICES) {
-				vmm_log("too many --device options");
+			if (ndevs == VMM_MAX_DEVICES) {
+				vmm_log("--device %s: at most %d devices", optarg, VMM_MAX_DEVICES);
 				return VMM_EXIT_ERROR;
 			}
 			devs[ndevs++] = optarg;
 			break;
 		case 't':
-			timeout_s = (unsigned int)strtoul(optarg, NULL, 0);
+			timeout_s = parse_num("timeout", optarg, 0, INT_MAX);
+			if (timeout_s < 0)
+				return VMM_EXIT_ERROR;
 			break;
 		case 'v':
 			v.verbose = true;
@@ -525,6 +346,19 @@ int main(int argc, char **argv)
 			}
 			args = optarg;
 			break;
+		case 'H':
+			hugepages = true;
+			break;
+		case 'C':
+			console_in = true;
+			break;
+		case 'b':
+			if (strcmp(optarg, "vmm") && strcmp(optarg, "guest")) {
+				vmm_log("--bars '%s': expected vmm or guest", optarg);
+				return VMM_EXIT_ERROR;
+			}
+			guest_bars = !strcmp(optarg, "guest");
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -533,63 +367,108 @@ int main(int argc, char **argv)
 			return VMM_EXIT_ERROR;
 		}
 	}
-	/* 16 MiB holds the tables, the payload and its DMA buffers. */
-	if (!payload || optind != argc || mib < 16 || mib > 2048) {
+	if (optind != argc) {
+		vmm_log("unexpected argument '%s'", argv[optind]);
 		usage(stderr);
 		return VMM_EXIT_ERROR;
 	}
-	v.ram_size = (uint64_t)mib << 20;
+	if (!payload == !la.kernel) {
+		vmm_log("give exactly one of --kernel and --payload");
+		usage(stderr);
+		return VMM_EXIT_ERROR;
+	}
+	if (payload && (la.initrd || la.cmdline || cpus != 1 || guest_bars || console_in)) {
+		vmm_log("--initrd, --cmdline, --cpus, --bars and --console-in need --kernel");
+		return VMM_EXIT_ERROR;
+	}
+	if (la.kernel && args) {
+		vmm_log("--append is for --payload; use --cmdline with --kernel");
+		return VMM_EXIT_ERROR;
+	}
+	v.linux_boot = la.kernel != NULL;
+	if (mib < 0)
+		mib = v.linux_boot ? 256 : 64;
+	/* The payload maps only the low 4 GiB and keeps its buffers below 2 GiB. */
+	if (payload && mib > 2048) {
+		vmm_log("--memory %ld: a payload takes at most 2048 MiB", mib);
+		return VMM_EXIT_ERROR;
+	}
+	if (hugepages && (mib & 1)) {
+		vmm_log("--memory %ld: --hugepages needs a multiple of 2 MiB", mib);
+		return VMM_EXIT_ERROR;
+	}
+	v.ncpus = (unsigned int)cpus;
 	vm_ops = pa_kvm_vm_ops;
 	vm_ops.log = lib_log;
+	pthread_mutex_init(&v.lock, NULL);
+	v.main_thread = pthread_self();
 
-	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(VMM_RELEASE_SIGNAL, &sa, NULL);
+	/*
+	 * Every thread blocks these; the main thread takes them with
+	 * sigwaitinfo(). vCPU threads unblock only the kick.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGALRM);
+	sigaddset(&block, VMM_RELEASE_SIGNAL);
+	sigaddset(&block, VMM_DONE_SIGNAL);
+	sigaddset(&block, VMM_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	if (setup_vm(&v))
+	if (setup_vm(&v, (uint64_t)mib << 20, hugepages))
 		goto out;
+	/* The guest image first: a bad one attaches nothing. */
+	ret = payload ? vmm_payload_load(&v, payload, args) : vmm_linux_load(&v, &la);
+	if (ret) {
+		if (ret != -ENOEXEC && ret != -ENOMEM && ret != -E2BIG && ret != -EFBIG &&
+		    ret != -ENODATA && ret != -EINVAL && ret != -ENOENT)
+			vmm_log("loading the guest: %s", strerror(-ret));
+		goto out;
+	}
 	for (unsigned int i = 0; i < ndevs; i++)
 		if (add_device(&v, devs[i]))
 			goto out;
 	if (v.pci.ndev) {
-		ret = pa_dma_map(v.ctx_fd, v.ram, 0, v.ram_size, true);
-		if (ret) {
-			vmm_log("DMA map of guest RAM: %s", strerror(-ret));
+		if (map_dma(&v))
 			goto out;
-		}
-		v.dma_mapped = true;
 		ret = vmm_watch_release(&v.pci);
 		if (ret) {
 			vmm_log("release-request eventfds: %s", strerror(-ret));
 			goto out;
 		}
+		if (v.linux_boot && !guest_bars) {
+			ret = vmm_pci_assign_bars(&v.pci);
+			if (ret) {
+				vmm_log("placing BARs: %s", strerror(-ret));
+				goto out;
+			}
+		}
 	}
-	ret = load_payload(&v, payload);
-	if (ret) {
-		vmm_log("payload %s: %s", payload, strerror(-ret));
-		goto out;
-	}
-	ret = setup_cpu(&v, PAYLOAD_GPA, args);
-	if (ret) {
-		vmm_log("vCPU setup: %s", strerror(-ret));
+	if (console_in && vmm_serial_stdin(&v)) {
+		vmm_log("--console-in: cannot start the reader");
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	vmm_log("ready in %ld ms: %lu MiB RAM, %u device(s), payload %s",
+	vmm_log("ready in %ld ms: %ld MiB RAM, %u vCPU(s), %u device(s), %s %s",
 		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
-		mib, v.pci.ndev, payload);
-	signal_run = v.run;
-	if (stop_signal)
-		v.run->immediate_exit = 1;
+		mib, v.ncpus, v.pci.ndev, payload ? "payload" : "kernel",
+		payload ? payload : la.kernel);
 	if (timeout_s)
-		alarm(timeout_s);
-	rc = run_vcpu(&v);
+		alarm((unsigned int)timeout_s);
+	ret = vmm_vcpus_run(&v);
+	if (ret) {
+		vmm_log("vCPU threads: %s", strerror(-ret));
+		pthread_mutex_lock(&v.lock);
+		v.status = VMM_EXIT_ERROR;
+		pthread_mutex_unlock(&v.lock);
+	}
+	rc = wait_for_end(&v);
 	alarm(0);
-	serial_flush(&v);
+	vmm_vcpus_stop(&v);
+	vmm_serial_flush(&v.serial);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vmm_log("guest finished with status %d after %ld ms", rc,
 		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
