@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Booting a Linux bzImage with the x86 64-bit boot protocol
- * (Documentation/arch/x86/boot.rst): the protected-mode kernel at 1 MiB,
+ * (Documentation/arch/x86/boot.rst): the protected-mode kernel at its
+ * preferred address if it is relocatable (where it decompresses to:
+ * 16 MiB for distribution kernels), else at 1 MiB;
  * a zero page (struct boot_params) holding the image's setup header, the
  * E820 map, the command line, the initrd and the ACPI RSDP, and the boot
  * CPU entering startup_64 (load address + 0x200) in long mode with the
@@ -37,8 +39,10 @@
 #define HDR_RAMDISK_LEN	0x21c
 #define HDR_CMDLINE	0x228
 #define HDR_INITRD_MAX	0x22c
+#define HDR_RELOCATABLE	0x234
 #define HDR_XLOADFLAGS	0x236
 #define HDR_CMDLINE_MAX	0x238
+#define HDR_PREF_ADDR	0x258
 #define HDR_INIT_SIZE	0x260
 #define BP_ACPI_RSDP	0x070
 #define BP_E820_COUNT	0x1e8
@@ -108,7 +112,7 @@ int vmm_linux_load(struct vmm *v, const struct vmm_linux_args *a)
 {
 	uint8_t hdr[1024], *bp = vmm_gpa(&v->mem, ZERO_PAGE_GPA, 4096);
 	struct vmm_e820 e820[VMM_E820_MAX];
-	uint64_t kernel_len, init_size, initrd_gpa = 0, initrd_max, rsdp;
+	uint64_t kernel_len, init_size, initrd_gpa = 0, initrd_max, rsdp, load;
 	off_t ksize = 0, isize = 0;
 	unsigned int setup_sects, n_e820, hdr_end;
 	uint16_t version;
@@ -148,14 +152,20 @@ int vmm_linux_load(struct vmm *v, const struct vmm_linux_args *a)
 	init_size = get32(hdr + HDR_INIT_SIZE);
 	if (init_size < kernel_len)
 		init_size = kernel_len;
-	if (KERNEL_GPA + init_size > v->mem.low) {
-		vmm_log("--memory: %llu MiB cannot hold the kernel (it needs %llu MiB from 1 MiB up)",
+	/* Its preferred address saves the decompressor a move. */
+	load = KERNEL_GPA;
+	if (hdr[HDR_RELOCATABLE] && get32(hdr + HDR_PREF_ADDR) > KERNEL_GPA &&
+	    !get32(hdr + HDR_PREF_ADDR + 4))
+		load = get32(hdr + HDR_PREF_ADDR);
+	if (load + init_size > v->mem.low) {
+		vmm_log("--memory: %llu MiB cannot hold the kernel (it needs %llu MiB from %llu MiB up)",
 			(unsigned long long)(v->mem.size >> 20),
-			(unsigned long long)((init_size + (1 << 20) - 1) >> 20));
+			(unsigned long long)((init_size + (1 << 20) - 1) >> 20),
+			(unsigned long long)(load >> 20));
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = read_into(v, fd, (setup_sects + 1) * 512, KERNEL_GPA, kernel_len);
+	ret = read_into(v, fd, (setup_sects + 1) * 512, load, kernel_len);
 	if (ret) {
 		vmm_log("--kernel %s: %s", a->kernel, strerror(-ret));
 		goto out;
@@ -198,7 +208,7 @@ int vmm_linux_load(struct vmm *v, const struct vmm_linux_args *a)
 			initrd_max = v->mem.low - 1;
 		initrd_gpa = (initrd_max + 1 - (uint64_t)isize) & ~0xfffull;
 		if (!isize || (uint64_t)isize > initrd_max ||
-		    initrd_gpa < KERNEL_GPA + init_size) {
+		    initrd_gpa < load + init_size) {
 			vmm_log("--initrd %s: %s", a->initrd, !isize ? "empty file" :
 				"does not fit in guest memory beside the kernel (raise --memory)");
 			ret = -ENOMEM;
@@ -233,7 +243,7 @@ int vmm_linux_load(struct vmm *v, const struct vmm_linux_args *a)
 	ret = vmm_cpu_long_mode(&v->vcpu[0], GDT_GPA, PML4_GPA, BOOT_CS, BOOT_DS);
 	if (ret)
 		goto out;
-	regs.rip = KERNEL_GPA + 0x200;	/* startup_64 */
+	regs.rip = load + 0x200;	/* startup_64 */
 	regs.rsi = ZERO_PAGE_GPA;
 	regs.rflags = 2;		/* interrupts off */
 	if (ioctl(v->vcpu[0].fd, KVM_SET_REGS, &regs))
