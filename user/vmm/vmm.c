@@ -452,9 +452,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	vmm_log("ready in %ld ms: %ld MiB RAM, %u vCPU(s), %u device(s), %s %s",
+	vmm_log("ready in %ld ms: %ld MiB RAM%s, %u vCPU(s), %u device(s), %s %s",
 		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
-		mib, v.ncpus, v.pci.ndev, payload ? "payload" : "kernel",
+		mib, hugepages ? " on huge pages" : "", v.ncpus, v.pci.ndev,
+		payload ? "payload" : "kernel",
 		payload ? payload : la.kernel);
 	if (timeout_s)
 		alarm((unsigned int)timeout_s);
