@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh: every test pciassign has, ending with one "N passed, N failed".
 #   RIG_KERNELS="6.1 6.12"  kernels to build for and boot (default: both)
-#   RIG_PROFILES="default"  rig machine profiles (default: all three)
+#   RIG_PROFILES="default"  rig machine profiles (default: default nointremap
+#                           noiommu faults linux)
 #   PCIASSIGN_CASES=REGEX   run only the guest cases whose name matches
 set -uo pipefail
 . "$(dirname "$0")/rig-env.sh"
@@ -66,6 +67,8 @@ step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
 exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke
 
 build_step kmod/checkpatch "$PCIASSIGN_TOP/scripts/checkpatch.sh"
+# The linux profile's "clean" check over sample kernel logs.
+step nested-clean-filter "$PCIASSIGN_TOP/tests/vm/nested/test-clean-filter.sh"
 
 for short in $kernels; do
 	abi=$(rig_kernel_abi "$short")
@@ -76,7 +79,7 @@ for short in $kernels; do
 	# and IRQ setup (tests/vm/guest/pa-fault-test.c).
 	build_step "build/kmod-$short-faultinject" env PCIASSIGN_FAULT_INJECT=1 \
 		"$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi"
-	for profile in ${RIG_PROFILES:-default nointremap noiommu faults}; do
+	for profile in ${RIG_PROFILES:-default nointremap noiommu faults linux}; do
 		ko=$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko
 		[ "$profile" = faults ] && ko=$PCIASSIGN_BUILD/kmod-$abi-fi/kmod/pciassign.ko
 		step "vm/$short-$profile" "$PCIASSIGN_TOP/tests/vm/run-vm.sh" -k "$short" \

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# build-initramfs.sh ABI MODULE_KO OUT
+# build-initramfs.sh ABI MODULE_KO OUT [PROFILE]
 # Builds the rig guest's initramfs: busybox, the host-kernel modules the
 # tests need (decompressed, with modules.dep), pciassign.ko under extra/,
-# the static test binaries and the case scripts.
+# the static test binaries and the case scripts. The profiles that boot a
+# nested Linux guest (linux, bench) also get /tests/linux/: the rig's own
+# kernel, the nested initramfs (tests/vm/nested/) and the cases' helpers.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/rig-env.sh"
 
-abi=$1 ko=$2 out=$3
+abi=$1 ko=$2 out=$3 profile=${4:-default}
 kroot=$PCIASSIGN_CACHE/kernels/$abi
 [ -f "$kroot/.ready" ] || die "kernel $abi not fetched; run scripts/fetch-kernels.sh"
 guestbin=$PCIASSIGN_BUILD/guest-bin
@@ -51,6 +53,14 @@ if [ -f "$root/tests/bin/payload.bin" ]; then
 	mv "$root/tests/bin/payload.bin" "$root/tests/guest/payload.bin"
 fi
 cp "$PCIASSIGN_TOP/VERSION" "$root/tests/expected-version"
+case $profile in
+linux | bench)
+	mkdir -p "$root/tests/linux"
+	cp "$kroot/vmlinuz" "$root/tests/linux/vmlinuz"
+	"$PCIASSIGN_TOP/tests/vm/nested/build-nested-initramfs.sh" "$abi" "$root/tests/linux/initramfs.gz"
+	cp "$PCIASSIGN_TOP/tests/vm/nested/rig-lib.sh" "$root/tests/linux/lib.sh"
+	;;
+esac
 chmod +x "$root/init"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"

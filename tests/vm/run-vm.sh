@@ -10,12 +10,17 @@
 #   faults      the full rig, cases in profiles/faults/ (pass -m with the
 #               fault-injection build of the module)
 #   bench       the full rig with 2 GiB; profiles/bench/ (tests/bench/)
+#   linux       the full rig with 1.5 GiB, the e1000e on QEMU user-mode
+#               networking (restrict=on); profiles/linux/: pciassign-vmm
+#               boots a Linux guest (tests/vm/nested/) on nvme and e1000e
 #   dkms        the full rig, profiles/dkms/ (pass -m with the DKMS-built module)
+# RIG_EXTRA_INITRD=FILE appends FILE (a gzip'd newc cpio) to the guest's
+# initramfs: the kernel unpacks concatenated archives in order.
 # Exit status: 0 if every test passed.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/rig-env.sh"
 
-short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-600} ko="" demo="" profile=default
+short=6.1 cases="" timeout_s=${PCIASSIGN_VM_TIMEOUT:-} ko="" demo="" profile=default
 while getopts "k:p:c:t:m:d" o; do
 	case $o in
 	k) short=$OPTARG ;;
@@ -44,13 +49,22 @@ fi
 run=$PCIASSIGN_BUILD/vm/$short-$profile
 [ "$profile" = default ] && run=$PCIASSIGN_BUILD/vm/$short
 rm -rf "$run" && mkdir -p "$run"
-"$PCIASSIGN_TOP/tests/vm/build-initramfs.sh" "$abi" "$ko" "$run/initramfs.gz"
+"$PCIASSIGN_TOP/tests/vm/build-initramfs.sh" "$abi" "$ko" "$run/initramfs.gz" "$profile"
+if [ -n "${RIG_EXTRA_INITRD:-}" ]; then
+	[ -s "$RIG_EXTRA_INITRD" ] || die "RIG_EXTRA_INITRD: no file '$RIG_EXTRA_INITRD'"
+	cat "$RIG_EXTRA_INITRD" >>"$run/initramfs.gz"
+fi
 
 # Per run: QEMU locks the image, and rigs may run side by side.
 disk=$run/nvme-disk.img
-truncate -s 16M "$disk"
 
 iommu=(-device intel-iommu,intremap=on) mem=1G
+# The e1000e's backend: none (no peer, the cases only need the device),
+# or for the nested Linux guests QEMU's user-mode network. restrict=on is
+# not optional: nothing may leave this machine; the guest only ever gets
+# DHCP and the gateway 10.0.2.2, both inside QEMU.
+nic=(-device e1000e,bus=rp1,id=nic0)
+usernet=(-netdev user,id=n0,restrict=on -device e1000e,bus=rp1,id=nic0,netdev=n0)
 # PCIASSIGN_APPEND: more guest command line (pciassign.fuzzseed=, ...).
 append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile ${PCIASSIGN_APPEND:-}"
 case $profile in
@@ -59,9 +73,31 @@ faults) ;;	# the default machine; run with the fault-injection module
 dkms) ;;	# the default machine; run with the module DKMS built
 nointremap) iommu=(-device intel-iommu,intremap=off) ;;
 noiommu) iommu=() append=${append/intel_iommu=on/intel_iommu=off} ;;
-bench) mem=2G ;;	# DMA mapping benchmarks up to 512 MiB
+bench) mem=2G nic=("${usernet[@]}") ;;	# DMA mapping benchmarks up to 512 MiB
+linux)
+	# Five nested boots of under a minute each, two minutes at worst.
+	mem=1536M nic=("${usernet[@]}")
+	append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile pciassign.case_timeout=420 ${PCIASSIGN_APPEND:-}"
+	timeout_s=${timeout_s:-900}
+	;;
 *) die "unknown profile '$profile'" ;;
 esac
+timeout_s=${timeout_s:-600}
+# A fresh image for every boot (a retried boot must not find what the
+# first one wrote). The nested Linux guests read a pattern the host wrote
+# and write another that the host checks after the run
+# (tests/vm/nested/guest/patterns.sh).
+. "$PCIASSIGN_TOP/tests/vm/nested/guest/patterns.sh"
+new_disk() {
+	rm -f "$disk"
+	case $profile in
+	linux | bench)
+		truncate -s "${LG_DISK_MIB}M" "$disk"
+		lg_host_pattern | dd of="$disk" bs=1M seek="$LG_HOST_OFF" conv=notrunc status=none
+		;;
+	*) truncate -s 16M "$disk" ;;
+	esac
+}
 log=$run/console.log
 if [ -n "$demo" ]; then
 	append="$append pciassign.demo quiet"
@@ -71,6 +107,7 @@ if [ -n "$demo" ]; then
 	trap 'kill $tailpid 2>/dev/null' EXIT
 fi
 boot() {
+	new_disk
 	: >"$log"
 	: >"$run/results.log"
 	# Guest tests may ask for host-side actions (hot-unplug) through QMP.
@@ -85,7 +122,7 @@ boot() {
 		"${iommu[@]}" \
 		-device edu \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-		-device e1000e,bus=rp1,id=nic0 \
+		"${nic[@]}" \
 		-device pcie-root-port,id=rp2,chassis=2,slot=2 \
 		-drive if=none,id=nvme0,file="$disk",format=raw \
 		-device nvme,bus=rp2,drive=nvme0,serial=pciassign0,id=nvme0dev \
@@ -102,6 +139,11 @@ boot() {
 	# run's timeout.
 	while kill -0 "$qpid" 2>/dev/null; do
 		if [ $waited -ge "${PA_BOOT_TIMEOUT:-180}" ] && ! grep -aq '^PA-BOOT' "$log"; then
+			kill "$qpid"
+			break
+		fi
+		# A lost-timer wedge never recovers: stop it now, not at the timeout.
+		if [ $((waited % 10)) = 0 ] && tcg_timer_lost; then
 			kill "$qpid"
 			break
 		fi
@@ -126,6 +168,19 @@ tcg_wedged() {
 		! sed -n '/watchdog: BUG: soft lockup/,$p' "$log" | grep -aq '\[pciassign\]'
 }
 
+# The other wedge seen with nested KVM guests: a vCPU idle in HLT with
+# interrupts enabled whose timer interrupt never comes (RCU: "timer wakeup
+# didn't happen", the stalled CPU's backtrace in the idle loop), for good.
+# A halted CPU that is never woken is the emulator's; one whose stall
+# report shows pciassign code is not that, and is never retried.
+tcg_timer_lost() {
+	local stall
+	stall=$(grep -av '^lg| ' "$log" | sed -n '/rcu_preempt detected stalls/,$p')
+	echo "$stall" | grep -aq "kthread timer wakeup didn't happen" &&
+		echo "$stall" | grep -aqE 'default_idle|safe_halt' &&
+		! echo "$stall" | grep -aq '\[pciassign\]'
+}
+
 boot
 if ! grep -aq '^PA-BOOT' "$log"; then
 	cp "$log" "$run/console-failed-boot.log"
@@ -134,6 +189,10 @@ if ! grep -aq '^PA-BOOT' "$log"; then
 elif tcg_wedged; then
 	cp "$log" "$run/console-wedged.log"
 	echo "PA-INFO: the guest wedged with no pciassign code on any lockup stack ($(grep -a -m1 'soft lockup' "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
+	boot
+elif tcg_timer_lost; then
+	cp "$log" "$run/console-wedged.log"
+	echo "PA-INFO: a guest CPU halted and its timer never fired again ($(grep -a -m1 "timer wakeup didn't happen" "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
 	boot
 fi
 note "guest finished in $(($(date +%s) - start)) s (qemu status $qrc)"
@@ -147,4 +206,14 @@ if [ -n "$demo" ]; then
 fi
 label=$short
 [ "$profile" = default ] || label=$short-$profile
+if [ "$profile" = linux ]; then
+	# What the nested guest wrote through the assigned nvme reached the
+	# disk: a host-side verdict among the guest's.
+	if dd if="$disk" bs=1M skip="$LG_GUEST_OFF" count=1 status=none | cmp -s - <(lg_guest_pattern); then
+		printf '\nPA-RESULT linux-guest-nvme-verified PASS\n' >>"$run/results.log"
+	else
+		printf '\nPA-RESULT linux-guest-nvme-verified FAIL the image has no guest pattern at %s MiB\n' \
+			"$LG_GUEST_OFF" >>"$run/results.log"
+	fi
+fi
 exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$label" "$log" "$qrc" "$run/results.log"
