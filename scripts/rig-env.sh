@@ -41,3 +41,34 @@ rig_kernel_abi() {
 }
 
 rig_kdir() { echo "/lib/modules/$1/build"; }
+
+# initramfs_busybox ROOT: static busybox and a link per applet in ROOT/bin.
+initramfs_busybox() {
+	local root=$1 applet
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+	done
+}
+
+# initramfs_modules ROOT ABI MODULE...: the rig kernel ABI's modules with
+# their dependencies, decompressed, under ROOT/lib/modules/ABI, with the
+# kernel's builtin/order lists (depmod is the caller's, after extras).
+initramfs_modules() {
+	local root=$1 abi=$2 kroot moddir path rel dst m
+	shift 2
+	kroot=$PCIASSIGN_CACHE/kernels/$abi
+	moddir=$kroot/lib/modules/$abi
+	for m in "$@"; do
+		modprobe -d "$kroot" -S "$abi" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r path; do
+		rel=${path#"$moddir"/}
+		dst=$root/lib/modules/$abi/${rel%.xz}
+		mkdir -p "$(dirname "$dst")"
+		case "$path" in
+		*.xz) xz -dc "$path" >"$dst" ;;
+		*) cp "$path" "$dst" ;;
+		esac
+	done
+	cp "$moddir"/modules.builtin* "$moddir"/modules.order "$root/lib/modules/$abi/"
+}

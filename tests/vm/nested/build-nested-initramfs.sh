@@ -23,24 +23,8 @@ chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,lg,lib/modules/"$abi"}
 
-cp /bin/busybox "$root/bin/busybox"
-for applet in $(/bin/busybox --list); do
-	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
-done
-
-moddir=$kroot/lib/modules/$abi
-for m in "${NESTED_MODULES[@]}"; do
-	modprobe -d "$kroot" -S "$abi" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
-done | sort -u | while read -r path; do
-	rel=${path#"$moddir"/}
-	dst=$root/lib/modules/$abi/${rel%.xz}
-	mkdir -p "$(dirname "$dst")"
-	case "$path" in
-	*.xz) xz -dc "$path" >"$dst" ;;
-	*) cp "$path" "$dst" ;;
-	esac
-done
-cp "$moddir"/modules.builtin* "$moddir"/modules.order "$root/lib/modules/$abi/"
+initramfs_busybox "$root"
+initramfs_modules "$root" "$abi" "${NESTED_MODULES[@]}"
 depmod -b "$root" "$abi"
 # Both drivers must have made it (a module that is built in needs no file).
 for m in "${NESTED_MODULES[@]}"; do
