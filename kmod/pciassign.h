@@ -140,9 +140,9 @@ ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
 int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma);
 
 /*
- * config_filter.c: what the kernel keeps from raw config writes (BARs,
- * MSI/MSI-X, INTx disable, FLR) and hides from reads, for regions.c.
- * One naturally aligned access of 1, 2 or 4 bytes per call.
+ * config_filter.c: config accesses through the allowlist of
+ * config_rules.c (which bits the owner may write, hide, virtualize), for
+ * regions.c. One naturally aligned access of 1, 2 or 4 bytes per call.
  */
 struct pa_cfg_filter;
 struct pa_cfg_filter *pa_cfg_filter_create(struct pci_dev *pdev);
