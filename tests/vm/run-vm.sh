@@ -48,7 +48,11 @@ fi
 
 run=$PCIASSIGN_BUILD/vm/$short-$profile
 [ "$profile" = default ] && run=$PCIASSIGN_BUILD/vm/$short
-rm -rf "$run" && mkdir -p "$run"
+# The previous run's files stay one run longer (make check runs a failing
+# linux profile again and keeps the first run's console that way).
+rm -rf "$run.prev"
+[ -d "$run" ] && mv "$run" "$run.prev"
+mkdir -p "$run"
 "$PCIASSIGN_TOP/tests/vm/build-initramfs.sh" "$abi" "$ko" "$run/initramfs.gz" "$profile"
 if [ -n "${RIG_EXTRA_INITRD:-}" ]; then
 	[ -s "$RIG_EXTRA_INITRD" ] || die "RIG_EXTRA_INITRD: no file '$RIG_EXTRA_INITRD'"
