@@ -137,11 +137,24 @@ boot() {
 		-qmp "unix:$run/qmp.sock,server=on,wait=off" \
 		-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \
 		-append "$append" </dev/null >"$run/qemu.out" 2>&1 &
-	local qpid=$! waited=0
+	local qpid=$! waited=0 cpu_then="" now
+	rm -f "$run/idle-wedged"
 	# A guest not in userspace after PA_BOOT_TIMEOUT s is wedged in its
 	# boot: stop it now (the retry below boots again) rather than at the
 	# run's timeout.
 	while kill -0 "$qpid" 2>/dev/null; do
+		# A running rig never idles for a minute (its cases wait at most
+		# seconds, nested guests keep TCG busy); one that does has lost
+		# every CPU's timer (see tcg_timer_lost) without a word.
+		if [ $((waited % 60)) = 0 ] && [ $waited -gt 0 ] && grep -aq '^PA-BOOT' "$log"; then
+			now=$(qemu_cpu_ticks "$qpid")
+			if [ -n "$cpu_then" ] && [ -n "$now" ] && [ $((now - cpu_then)) -lt 200 ]; then
+				echo "QEMU used $((now - cpu_then)) ticks of CPU in 60 s" >"$run/idle-wedged"
+				kill "$qpid"
+				break
+			fi
+			cpu_then=$now
+		fi
 		if [ $waited -ge "${PA_BOOT_TIMEOUT:-180}" ] && ! grep -aq '^PA-BOOT' "$log"; then
 			kill "$qpid"
 			break
@@ -172,6 +185,13 @@ tcg_wedged() {
 		! sed -n '/watchdog: BUG: soft lockup/,$p' "$log" | grep -aq '\[pciassign\]'
 }
 
+# CPU time (clock ticks) QEMU, the child of timeout(1) $1, has used.
+qemu_cpu_ticks() {
+	local q
+	q=$(pgrep -P "$1" qemu-system | head -n1)
+	[ -n "$q" ] && awk '{ print $14 + $15 }' "/proc/$q/stat" 2>/dev/null
+}
+
 # The other wedge seen with nested KVM guests: a vCPU idle in HLT with
 # interrupts enabled whose timer interrupt never comes (RCU: "timer wakeup
 # didn't happen", the stalled CPU's backtrace in the idle loop), for good.
@@ -193,6 +213,10 @@ if ! grep -aq '^PA-BOOT' "$log"; then
 elif tcg_wedged; then
 	cp "$log" "$run/console-wedged.log"
 	echo "PA-INFO: the guest wedged with no pciassign code on any lockup stack ($(grep -a -m1 'soft lockup' "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
+	boot
+elif [ -f "$run/idle-wedged" ]; then
+	cp "$log" "$run/console-wedged.log"
+	echo "PA-INFO: the guest went idle for good after PA-BOOT ($(cat "$run/idle-wedged"), last line: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100)); kept as console-wedged.log; retrying the boot once" >&2
 	boot
 elif tcg_timer_lost; then
 	cp "$log" "$run/console-wedged.log"
