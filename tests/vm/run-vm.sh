@@ -214,6 +214,15 @@ elif tcg_wedged; then
 	cp "$log" "$run/console-wedged.log"
 	echo "PA-INFO: the guest wedged with no pciassign code on any lockup stack ($(grep -a -m1 'soft lockup' "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
 	boot
+elif [ "$qrc" = 0 ] && ! grep -aq '^PA-DONE' "$log" && ! grep -aq '^PA-DONE' "$run/results.log" &&
+	! grep -aqE 'Kernel panic|Oops|BUG:|double fault|general protection|Call Trace:' "$log"; then
+	# With -no-reboot, QEMU ends with 0 when the machine resets. A kernel
+	# that panics (panic=1) or oopses says so first; a reset with no word
+	# at all was a triple fault of the emulated CPU (seen once while a
+	# nested guest ran).
+	cp "$log" "$run/console-wedged.log"
+	echo "PA-INFO: the guest machine reset itself with no kernel message after: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100); kept as console-wedged.log; retrying the boot once" >&2
+	boot
 elif [ -f "$run/idle-wedged" ]; then
 	cp "$log" "$run/console-wedged.log"
 	echo "PA-INFO: the guest went idle for good after PA-BOOT ($(cat "$run/idle-wedged"), last line: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100)); kept as console-wedged.log; retrying the boot once" >&2
