@@ -206,6 +206,7 @@ volatile uint64_t irq_tsc;
 volatile uintptr_t edu_bar;
 volatile uint32_t edu_status_seen;
 volatile uint32_t irq_flags;
+volatile uint32_t irq_eoi_budget;
 
 void lapic_w(unsigned int reg, uint32_t v)
 {
@@ -238,8 +239,17 @@ void isr_handler(struct frame *f)
 		if (!(irq_flags & IRQ_NO_DEVICE_ACK))
 			mmio_w32(edu_bar + 0x64, st);
 	}
-	if (v != VEC_SPURIOUS && !(irq_flags & IRQ_NO_EOI))
-		lapic_w(0xb0, 0);	/* EOI */
+	if (v == VEC_SPURIOUS || (irq_flags & IRQ_NO_EOI))
+		return;
+	if (irq_flags & IRQ_EOI_BUDGET) {
+		/* Budget spent: this one stays in service, the storm ends. */
+		if (!irq_eoi_budget) {
+			irq_flags |= IRQ_NO_EOI;
+			return;
+		}
+		irq_eoi_budget--;
+	}
+	lapic_w(0xb0, 0);	/* EOI */
 }
 
 void irq_setup(void)

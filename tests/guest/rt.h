@@ -132,12 +132,15 @@ void cfg_w8(unsigned int dev, unsigned int off, uint8_t v);
 /* What the interrupt handler does besides counting. */
 #define IRQ_NO_DEVICE_ACK	(1u << 0)	/* leave edu's status set */
 #define IRQ_NO_EOI		(1u << 1)	/* never EOI: a stuck guest */
+/* EOI at most irq_eoi_budget times, then behave as IRQ_NO_EOI. */
+#define IRQ_EOI_BUDGET		(1u << 2)
 
 extern volatile uint32_t irq_count[256];
 extern volatile uint64_t irq_tsc;
 extern volatile uintptr_t edu_bar;	/* acked by the handler when set */
 extern volatile uint32_t edu_status_seen;
 extern volatile uint32_t irq_flags;	/* IRQ_* */
+extern volatile uint32_t irq_eoi_budget;	/* with IRQ_EOI_BUDGET */
 
 void lapic_w(unsigned int reg, uint32_t v);
 void ioapic_w(unsigned int reg, uint32_t v);
