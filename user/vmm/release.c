@@ -63,7 +63,6 @@ static int set_req_eventfd(int dev_fd, int efd)
 
 int vmm_watch_release(struct vmm_pci *pci)
 {
-	sigset_t block, old;
 	int ret;
 
 	watch.pid = getpid();
@@ -81,15 +80,8 @@ int vmm_watch_release(struct vmm_pci *pci)
 	}
 	if (!watch.n)
 		return 0;
-	/* The signal is for the vCPU thread, never the watcher. */
-	sigemptyset(&block);
-	sigaddset(&block, VMM_RELEASE_SIGNAL);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	/* It inherits the caller's mask: main() blocks the ending signals. */
 	ret = -pthread_create(&watch.thread, NULL, release_watcher, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!ret)
 		pthread_detach(watch.thread);
 	return ret;

@@ -227,7 +227,7 @@ static void port_io(struct vmm *v, uint16_t port, uint8_t *p, unsigned int size,
 			vmm_serial_io(v, port - VMM_SERIAL_BASE, p, wr);
 		else if (!wr)
 			memset(p, 0xff, size);
-	} else if (port == VMM_RESET_PORT && size == 1) {
+	} else if (v->linux_boot && port == VMM_RESET_PORT && size == 1) {
 		/* ACPI reset register / PIIX reset control: bit 2 resets. */
 		if (wr && (*p & 0x04)) {
 			vmm_log("guest reset (port %#x)", port);

@@ -231,17 +231,23 @@ static long parse_num(const char *opt, const char *s, long min, long max)
 	return n;
 }
 
+/* The signals that end the guest; only the main thread takes them. */
+static void end_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGALRM);
+	sigaddset(set, VMM_RELEASE_SIGNAL);
+	sigaddset(set, VMM_DONE_SIGNAL);
+}
+
 static int wait_for_end(struct vmm *v)
 {
 	sigset_t set;
 	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGALRM);
-	sigaddset(&set, VMM_RELEASE_SIGNAL);
-	sigaddset(&set, VMM_DONE_SIGNAL);
+	end_signals(&set);
 	for (;;) {
 		int status;
 
@@ -407,12 +413,7 @@ int main(int argc, char **argv)
 	 * Every thread blocks these; the main thread takes them with
 	 * sigwaitinfo(). vCPU threads unblock only the kick.
 	 */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, VMM_RELEASE_SIGNAL);
-	sigaddset(&block, VMM_DONE_SIGNAL);
+	end_signals(&block);
 	sigaddset(&block, VMM_KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	signal(SIGPIPE, SIG_IGN);

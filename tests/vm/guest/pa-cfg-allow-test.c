@@ -30,18 +30,10 @@ static char sysfs_path[128];
 
 static int attach(void)
 {
-	unsigned int seg, bus, dev, fn;
-	struct pciassign_attach a = { .argsz = sizeof(a) };
-
-	if (sscanf(bdf, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
-		return -1;
-	a.segment = seg;
-	a.bus = bus;
-	a.devfn = (dev << 3) | fn;
 	ctx_fd = open(DEVNODE, O_RDWR | O_CLOEXEC);
 	if (ctx_fd < 0)
 		return -1;
-	dev_fd = ioctl(ctx_fd, PCIASSIGN_ATTACH_DEVICE, &a);
+	dev_fd = vt_attach(ctx_fd, bdf);
 	return dev_fd < 0 ? -1 : 0;
 }
 
