@@ -390,6 +390,9 @@ static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
 		ret = -EBUSY;
 		goto unlock;
 	}
+	ret = pa_grant_check(padev);
+	if (ret)
+		goto unlock;
 
 	group = iommu_group_get(&pdev->dev);
 	ret = pa_check_assignable(pdev, group);

@@ -172,6 +172,7 @@ static struct pci_driver pa_pci_driver = {
 	.probe = pa_probe,
 	.remove = pa_remove,
 	.err_handler = &pa_err_handlers,
+	.dev_groups = pa_device_groups,	/* grant.c */
 	/* We claim the IOMMU group's DMA ownership ourselves on attach. */
 	.driver_managed_dma = true,
 };

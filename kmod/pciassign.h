@@ -27,6 +27,7 @@
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/pciassign.h>
 #include <linux/pciassign_netlink.h>
@@ -37,6 +38,13 @@ struct pa_context;
 struct pa_dma;
 struct pa_irqs;
 struct pa_regions;
+
+/* Who may attach a device (grant.c). */
+struct pa_grant {
+	enum { PA_GRANT_ANY, PA_GRANT_USER, PA_GRANT_GROUP } kind;
+	kuid_t uid;
+	kgid_t gid;
+};
 
 /* A function bound to the pciassign driver. */
 struct pa_device {
@@ -51,6 +59,8 @@ struct pa_device {
 	bool releasing;			/* owner asked to release it */
 	bool needs_reset;		/* released while reset was impossible */
 	pid_t owner_pid;		/* tgid of the attacher */
+	struct pa_grant grant;		/* who may attach it */
+	bool grant_refusal_logged;	/* once per device and grant */
 	wait_queue_head_t release_wq;	/* woken when the owner lets go */
 	struct list_head node;		/* in the list of bound devices */
 	struct pci_saved_state *pristine; /* config saved at attach */
@@ -103,6 +113,10 @@ bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked)
 int pa_device_request_release(struct pa_device *padev, const char *why);
 bool pa_device_wait_release(struct pa_device *padev, const char *why);
 int pa_device_reset(struct pa_device *padev);
+
+/* grant.c: per-device grants, the "owner" sysfs attribute */
+extern const struct attribute_group *pa_device_groups[];
+int pa_grant_check(struct pa_device *padev);
 
 /* device_fd.c */
 extern const struct file_operations pa_device_fops;

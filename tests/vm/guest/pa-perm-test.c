@@ -9,15 +9,18 @@
  *
  * The case runs as root and drops to uid 65534 in children.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -225,6 +228,122 @@ static int context_passing(void)
 	return 0;
 }
 
+/* ---- per-device grants (the device's "owner" sysfs attribute) ---------- */
+
+static char owner_path[128];
+
+static int read_owner(char *buf, size_t len)
+{
+	FILE *f = fopen(owner_path, "r");
+	int ok = f && fgets(buf, (int)len, f);
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* Exit status 0: the attach's outcome was the expected errno (0: success). */
+static int try_attach(int want_errno)
+{
+	int ctx = open(DEVNODE, O_RDWR), fd;
+
+	if (ctx < 0)
+		return 30;
+	fd = vt_attach(ctx, edu);
+	if (want_errno)
+		return fd < 0 && errno == want_errno ? 0 : 31;
+	if (fd < 0)
+		return 32;
+	close(fd);
+	close(ctx);
+	return 0;
+}
+
+/* Kernel log lines that contain @needle (the whole ring buffer). */
+static int klog_count(const char *needle)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+	int count = 0;
+	char *p = buf;
+
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	while ((p = strstr(p, needle))) {
+		count++;
+		p += strlen(needle);
+	}
+	return count;
+}
+
+#define REFUSAL "is not granted this device"
+
+/* Only the granted user, the granted group's members, and root attach. */
+static int grant_user_group(void)
+{
+	char val[64];
+	int logged;
+
+	snprintf(owner_path, sizeof(owner_path), "/sys/bus/pci/devices/%s/owner", edu);
+	VT_ASSERT(chown(DEVNODE, 0, KVM_GID) == 0 && chmod(DEVNODE, 0660) == 0);
+	VT_ASSERT(read_owner(val, sizeof(val)) == 0 && !strcmp(val, "any\n"));
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, 0) == 0);
+
+	VT_ASSERT(vt_write_file(owner_path, "uid 12345\n") == 0);
+	VT_ASSERT(read_owner(val, sizeof(val)) == 0 && !strcmp(val, "uid 12345\n"));
+	logged = klog_count(REFUSAL);
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, EACCES) == 0);
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, EACCES) == 0);
+	/* A refusal is logged once per device and grant, not per attempt. */
+	VT_ASSERT(klog_count(REFUSAL) == logged + 1);
+	VT_ASSERT(try_attach(0) == 0);		/* root keeps all */
+
+	VT_ASSERT(vt_write_file(owner_path, "uid 65534") == 0);
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, 0) == 0);
+
+	VT_ASSERT(vt_write_file(owner_path, "gid 4243\n") == 0);
+	VT_ASSERT(read_owner(val, sizeof(val)) == 0 && !strcmp(val, "gid 4243\n"));
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, EACCES) == 0);
+	VT_ASSERT(vt_write_file(owner_path, "gid 4242\n") == 0);
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, 0) == 0);
+
+	VT_ASSERT(vt_write_file(owner_path, "any\n") == 0);
+	VT_ASSERT(as_nobody(KVM_GID, try_attach, 0) == 0);
+	VT_ASSERT(chown(DEVNODE, 0, 0) == 0 && chmod(DEVNODE, 0600) == 0);
+	return 0;
+}
+
+static int write_owner_as_nobody(int unused)
+{
+	(void)unused;
+	return vt_write_file(owner_path, "uid 65534\n") < 0 && errno == EACCES ? 0 : 40;
+}
+
+/* Malformed grants are refused and change nothing; only root writes. */
+static int grant_bad_input(void)
+{
+	static const char *const bad[] = {
+		"\n", "uid", "uid ", "uid -1", "uid 4294967295", "uid 12x",
+		"gid 99999999999", "user 5", "uid 5 6", "ANY", "any more",
+	};
+	char val[64];
+
+	snprintf(owner_path, sizeof(owner_path), "/sys/bus/pci/devices/%s/owner", edu);
+	VT_ASSERT(vt_write_file(owner_path, "gid 7") == 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		if (vt_write_file(owner_path, bad[i]) == 0 || errno != EINVAL)
+			return vt_fail("owner write '%s' was not refused with EINVAL (%s)",
+				       bad[i], strerror(errno));
+	}
+	VT_ASSERT(read_owner(val, sizeof(val)) == 0 && !strcmp(val, "gid 7\n"));
+	VT_ASSERT(as_nobody(NOBODY, write_owner_as_nobody, 0) == 0);
+	VT_ASSERT(read_owner(val, sizeof(val)) == 0 && !strcmp(val, "gid 7\n"));
+	VT_ASSERT(vt_write_file(owner_path, "any") == 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct vt_case cases[] = {
@@ -232,6 +351,8 @@ int main(int argc, char **argv)
 		{ "node-group-grant", node_group_grant },
 		{ "fd-passing", fd_passing },
 		{ "context-passing", context_passing },
+		{ "grant-user-group", grant_user_group },
+		{ "grant-bad-input", grant_bad_input },
 	};
 
 	if (argc != 2) {
