@@ -141,20 +141,6 @@ static void pa_group_leave(struct pa_context *ctx, struct iommu_group *group)
 	kfree(claim);
 }
 
-/*
- * Reset the function if it can be reset. @dev_locked: the caller holds the
- * device lock (driver remove); otherwise we only try to take it, so a
- * concurrent remove() waiting for pa_device.lock cannot deadlock with us.
- */
-static int pa_reset_function(struct pci_dev *pdev, bool dev_locked)
-{
-	if (!pa_reset_supported(pdev))
-		return -ENOTTY;
-	if (dev_locked)
-		return __pci_reset_function_locked(pdev);
-	return pci_try_reset_function(pdev);
-}
-
 /* Refusals that do not depend on the context. */
 static int pa_check_assignable(struct pci_dev *pdev, struct iommu_group *group)
 {
@@ -185,7 +171,7 @@ static int pa_check_assignable(struct pci_dev *pdev, struct iommu_group *group)
 }
 
 /* Bring the hardware up for a new owner. Called with padev->lock held. */
-static int pa_device_open_hw(struct pa_device *padev)
+static int pa_device_open_hw(struct pa_device *padev, struct pa_context *ctx)
 {
 	struct pci_dev *pdev = padev->pdev;
 	int ret;
@@ -202,10 +188,10 @@ static int pa_device_open_hw(struct pa_device *padev)
 		goto disable;
 	}
 
-	/* A clean device for the guest; not fatal if there is no method. */
-	ret = pa_reset_function(pdev, false);
-	if (ret && ret != -ENOTTY)
-		pci_info(pdev, "reset at attach failed (%d)\n", ret);
+	/* A clean device for the new owner (reset.c says when it can't be). */
+	ret = pa_reset_at_attach(padev, ctx);
+	if (ret)
+		goto free_state;
 	pci_restore_state(pdev);
 
 	ret = pa_regions_init(padev);
@@ -240,8 +226,7 @@ static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
 	pci_clear_master(pdev);
 
 	/* remove() may hold the device lock while it waits for us: it resets. */
-	if (pa_reset_function(pdev, dev_locked) == -EAGAIN)
-		padev->needs_reset = true;
+	pa_reset_at_release(padev, dev_locked);
 	if (padev->pristine) {
 		pci_load_and_free_saved_state(pdev, &padev->pristine);
 		pci_restore_state(pdev);
@@ -364,7 +349,7 @@ int pa_device_reset(struct pa_device *padev)
 
 	down_write(&padev->memory_lock);
 	pa_regions_zap(padev);
-	ret = pa_reset_function(padev->pdev, false);
+	ret = pa_reset_for_owner(padev);
 	if (!ret)
 		pa_irq_after_reset(padev);
 	up_write(&padev->memory_lock);
@@ -424,7 +409,7 @@ static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
 	if (ret)
 		goto put_file;
 
-	ret = pa_device_open_hw(padev);
+	ret = pa_device_open_hw(padev, ctx);
 	if (ret) {
 		mutex_lock(&ctx->lock);
 		pa_group_leave(ctx, group);

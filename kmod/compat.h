@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every difference between the kernels pciassign supports (6.1 .. 6.12)
- * lives here, behind one helper each, so the rest of the module is written
- * against a single API.
+ * Every difference between the kernels pciassign supports lives here,
+ * behind one helper each, so the rest of the module is written against a
+ * single API. Tested: 6.1 to 7.3 (the rig's Debian kernels: bookworm's
+ * 6.1, bookworm-backports' 6.12, trixie-backports' 7.3).
+ *
+ * 7.x API moves checked against 7.3 that need no helper here:
+ * - file_operations.mmap_prepare (6.16) sits beside .mmap, which 7.3 still
+ *   calls as before: the device fd keeps .mmap.
+ * - vma->flags became vma_flags_t (after 6.12): vm_flags_set() still takes
+ *   the VM_* word and is what pa_compat_vm_flags_set() calls.
+ * - iommu_domain_alloc() is gone (6.13): only the pre-6.11 branch of
+ *   pa_compat_domain_alloc() names it.
  */
 #ifndef PCIASSIGN_COMPAT_H
 #define PCIASSIGN_COMPAT_H
@@ -107,5 +116,20 @@ static inline int pa_compat_msix_alloc_at(struct pci_dev *pdev,
 	return -EOPNOTSUPP;
 #endif
 }
+
+/*
+ * Multicast groups only CAP_NET_ADMIN may join: GENL_MCAST_CAP_NET_ADMIN
+ * came with 6.7 and the stable updates of older series (Debian's 6.1 has
+ * it). Without it the events group is open to all, so events leave out
+ * the owner's PID.
+ */
+#include <net/genetlink.h>
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define PA_COMPAT_MCAST_ADMIN_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#define PA_COMPAT_EVENTS_PRIVATE	true
+#else
+#define PA_COMPAT_MCAST_ADMIN_FLAGS	0
+#define PA_COMPAT_EVENTS_PRIVATE	false
+#endif
 
 #endif /* PCIASSIGN_COMPAT_H */

@@ -35,6 +35,9 @@ void pa_context_put(struct pa_context *ctx)
 	kref_put(&ctx->ref, pa_context_free);
 }
 
+/* Never reused, unlike the context's address. */
+static atomic64_t pa_context_ids = ATOMIC64_INIT(0);
+
 static int pa_ctx_open(struct inode *inode, struct file *file)
 {
 	struct pa_context *ctx;
@@ -44,6 +47,7 @@ static int pa_ctx_open(struct inode *inode, struct file *file)
 	if (!ctx)
 		return -ENOMEM;
 	kref_init(&ctx->ref);
+	ctx->id = atomic64_inc_return(&pa_context_ids);
 	mutex_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->devices);
 	INIT_LIST_HEAD(&ctx->groups);

@@ -45,8 +45,10 @@ static long pa_ioctl_device_info(struct pa_device *padev, struct file *file,
 		info.flags |= PCIASSIGN_DEVICE_INFO_REVOKED;
 	mutex_unlock(&padev->lock);
 
-	if (pa_reset_supported(pdev))
+	if (pa_reset_available(padev))
 		info.flags |= PCIASSIGN_DEVICE_INFO_RESET;
+	if (pa_reset_is_set(padev))
+		info.flags |= PCIASSIGN_DEVICE_INFO_RESET_SET;
 	if (pci_is_pcie(pdev))
 		info.flags |= PCIASSIGN_DEVICE_INFO_PCIE;
 	info.num_regions = PCIASSIGN_NUM_REGIONS;

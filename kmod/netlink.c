@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 #include <linux/pciassign_netlink.h>
 
+#include "compat.h"
 #include "pciassign.h"
 
 static struct genl_family pa_genl_family;
@@ -17,7 +18,9 @@ static struct genl_family pa_genl_family;
 enum pa_genl_mcgrp { PA_MCGRP_EVENTS };
 
 static const struct genl_multicast_group pa_genl_mcgrps[] = {
-	[PA_MCGRP_EVENTS] = { .name = PCIASSIGN_GENL_MCGRP_EVENTS },
+	/* Events name owners and states: for administrators only. */
+	[PA_MCGRP_EVENTS] = { .name = PCIASSIGN_GENL_MCGRP_EVENTS,
+			      .flags = PA_COMPAT_MCAST_ADMIN_FLAGS },
 };
 
 static const struct nla_policy pa_genl_policy[PCIASSIGN_A_MAX + 1] = {
@@ -35,8 +38,12 @@ static u32 pa_device_state(struct pa_device *padev)
 	return PCIASSIGN_STATE_BOUND;
 }
 
-/* The device's attributes; the caller holds padev->lock. */
-static int pa_put_device(struct sk_buff *skb, struct pa_device *padev)
+/*
+ * The device's attributes; the caller holds padev->lock. @with_pid: the
+ * reader is known to be an administrator.
+ */
+static int pa_put_device(struct sk_buff *skb, struct pa_device *padev,
+			 bool with_pid)
 {
 	struct pci_dev *pdev = padev->pdev;
 
@@ -45,7 +52,8 @@ static int pa_put_device(struct sk_buff *skb, struct pa_device *padev)
 	    nla_put_u16(skb, PCIASSIGN_A_DEVICE, pdev->device) ||
 	    nla_put_u32(skb, PCIASSIGN_A_STATE, pa_device_state(padev)))
 		return -EMSGSIZE;
-	if (padev->ctx && nla_put_u32(skb, PCIASSIGN_A_OWNER_PID, padev->owner_pid))
+	if (with_pid && padev->ctx &&
+	    nla_put_u32(skb, PCIASSIGN_A_OWNER_PID, padev->owner_pid))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -57,7 +65,7 @@ static int pa_fill_device(struct sk_buff *skb, struct pa_device *padev,
 
 	if (!hdr)
 		return -EMSGSIZE;
-	if (pa_put_device(skb, padev)) {
+	if (pa_put_device(skb, padev, true)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -88,7 +96,8 @@ void pa_nl_event(struct pa_device *padev, u32 event, const char *reason,
 	hdr = genlmsg_put(skb, 0, 0, &pa_genl_family, 0, PCIASSIGN_CMD_EVENT);
 	if (!hdr)
 		goto drop;
-	if (nla_put_u32(skb, PCIASSIGN_A_EVENT, event) || pa_put_device(skb, padev))
+	if (nla_put_u32(skb, PCIASSIGN_A_EVENT, event) ||
+	    pa_put_device(skb, padev, PA_COMPAT_EVENTS_PRIVATE))
 		goto drop;
 	if (reason && nla_put_string(skb, PCIASSIGN_A_REASON, reason))
 		goto drop;
@@ -202,6 +211,7 @@ static const struct genl_small_ops pa_genl_ops[] = {
 		.cmd = PCIASSIGN_CMD_DEV_GET,
 		.doit = pa_genl_dev_get_doit,
 		.dumpit = pa_genl_dev_get_dumpit,
+		.flags = GENL_ADMIN_PERM,	/* owners and states */
 	},
 	{
 		.cmd = PCIASSIGN_CMD_DEV_RELEASE,

@@ -34,6 +34,39 @@ struct pa_device *pa_device_get_nth(unsigned long n)
 	return NULL;
 }
 
+static bool pa_bus_at_or_below(struct pci_bus *bus, struct pci_bus *top)
+{
+	for (; bus; bus = bus->parent)
+		if (bus == top)
+			return true;
+	return false;
+}
+
+/*
+ * The bound devices on @top or the buses below it, except @skip: up to
+ * @max of them referenced into @out. Returns how many there are, which
+ * may be more than were stored.
+ */
+unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
+			       struct pa_device **out, unsigned int max)
+{
+	struct pa_device *padev;
+	unsigned int n = 0;
+
+	mutex_lock(&pa_devices_lock);
+	list_for_each_entry(padev, &pa_devices, node) {
+		if (padev == skip || !pa_bus_at_or_below(padev->pdev->bus, top))
+			continue;
+		if (n < max) {
+			kref_get(&padev->ref);
+			out[n] = padev;
+		}
+		n++;
+	}
+	mutex_unlock(&pa_devices_lock);
+	return n;
+}
+
 static void pa_device_free(struct kref *ref)
 {
 	struct pa_device *padev = container_of(ref, struct pa_device, ref);

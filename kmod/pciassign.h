@@ -58,6 +58,8 @@ struct pa_device {
 	bool unbound;			/* driver remove() has run */
 	bool releasing;			/* owner asked to release it */
 	bool needs_reset;		/* released while reset was impossible */
+	u64 dirty_ctx;			/* the context that left it so */
+	bool no_reset_logged;		/* "attached without a reset" said */
 	pid_t owner_pid;		/* tgid of the attacher */
 	struct pa_grant grant;		/* who may attach it */
 	bool grant_refusal_logged;	/* once per device and grant */
@@ -79,6 +81,7 @@ struct pa_device {
 /* An open of /dev/pciassign. */
 struct pa_context {
 	struct kref ref;
+	u64 id;				/* unique for the module's life */
 	struct mutex lock;		/* devices, groups, domain */
 	struct iommu_domain *domain;	/* created by the first attach */
 	struct list_head devices;	/* attached pa_devices */
@@ -99,6 +102,8 @@ struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev);
 bool pa_pci_driver_owns(struct pci_dev *pdev);
 void pa_device_put(struct pa_device *padev);
 struct pa_device *pa_device_get_nth(unsigned long n);
+unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
+			       struct pa_device **out, unsigned int max);
 
 /* context.c: /dev/pciassign and contexts */
 int pa_chardev_register(void);
@@ -113,6 +118,17 @@ bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked)
 int pa_device_request_release(struct pa_device *padev, const char *why);
 bool pa_device_wait_release(struct pa_device *padev, const char *why);
 int pa_device_reset(struct pa_device *padev);
+
+/*
+ * reset.c: a function's own reset, or its slot's or bus's when every
+ * function there is ours; needs_reset until it has been done. The first
+ * three are called with padev->lock held.
+ */
+int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx);
+void pa_reset_at_release(struct pa_device *padev, bool dev_locked);
+int pa_reset_for_owner(struct pa_device *padev);
+bool pa_reset_available(struct pa_device *padev);
+bool pa_reset_is_set(struct pa_device *padev);
 
 /* grant.c: per-device grants, the "owner" sysfs attribute */
 extern const struct attribute_group *pa_device_groups[];

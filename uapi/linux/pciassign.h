@@ -216,6 +216,8 @@ struct pciassign_device_info {
 #define PCIASSIGN_DEVICE_INFO_RESET	(1U << 0)	/* a reset method exists */
 #define PCIASSIGN_DEVICE_INFO_PCIE	(1U << 1)	/* has a PCIe capability */
 #define PCIASSIGN_DEVICE_INFO_REVOKED	(1U << 2)	/* taken back by the host */
+/* The reset is of the slot or bus: it reaches the other functions there. */
+#define PCIASSIGN_DEVICE_INFO_RESET_SET	(1U << 3)
 	__u32 num_regions;
 	__u32 num_irqs;
 	__u16 segment;
@@ -307,6 +309,10 @@ struct pciassign_irq_set {
  *
  * Resets the function (FLR, PM or bus reset, whichever the kernel finds)
  * with BAR mappings zapped around it and config space restored after.
+ * A function with no reset of its own is reset with its slot or bus
+ * (DEVICE_INFO says PCIASSIGN_DEVICE_INFO_RESET_SET) when every other
+ * function there is bound to pciassign and free or attached to this
+ * context: EBUSY otherwise, ENOTTY when there is no reset at all.
  */
 struct pciassign_reset {
 	__u32 argsz;

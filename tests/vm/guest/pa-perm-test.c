@@ -344,6 +344,46 @@ static int grant_bad_input(void)
 	return 0;
 }
 
+/* What an unprivileged user can learn through netlink: nothing. */
+static int netlink_as_nobody(int unused)
+{
+	struct pa_events *ev;
+	struct pa_event devs[8];
+
+	(void)unused;
+	if (pa_events_open(&ev) != -EPERM)
+		return 50;
+	if (pa_devices_dump(devs, 8) != -EPERM)
+		return 51;
+	return 0;
+}
+
+/*
+ * Owners' PIDs and device states reach administrators only: the events
+ * group and DEV_GET need CAP_NET_ADMIN, while the device is attached.
+ */
+static int netlink_privacy(void)
+{
+	struct pa_event devs[8];
+	int ctx, fd, n, found = 0;
+
+	ctx = open(DEVNODE, O_RDWR);
+	VT_ASSERT(ctx >= 0);
+	fd = vt_attach(ctx, edu);
+	VT_ASSERT(fd >= 0);
+	VT_ASSERT(as_nobody(NOBODY, netlink_as_nobody, 0) == 0);
+	/* Root still sees the owner. */
+	n = pa_devices_dump(devs, 8);
+	VT_ASSERT(n > 0);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(devs[i].dev, edu))
+			found = devs[i].owner_pid == (uint32_t)getpid();
+	VT_ASSERT(found);
+	close(fd);
+	close(ctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct vt_case cases[] = {
@@ -353,6 +393,7 @@ int main(int argc, char **argv)
 		{ "context-passing", context_passing },
 		{ "grant-user-group", grant_user_group },
 		{ "grant-bad-input", grant_bad_input },
+		{ "netlink-privacy", netlink_privacy },
 	};
 
 	if (argc != 2) {
