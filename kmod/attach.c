@@ -116,6 +116,13 @@ static int pa_group_join(struct pa_context *ctx, struct pci_dev *pdev,
 			iommu_group_id(group), ret);
 		goto release;
 	}
+	/*
+	 * Ask once, while the domain has its first devices and no mappings
+	 * (the IOMMU then refuses later devices that could not comply).
+	 */
+	if (list_empty(&ctx->groups))
+		ctx->snoop_forced = ctx->domain->ops->enforce_cache_coherency &&
+				    ctx->domain->ops->enforce_cache_coherency(ctx->domain);
 
 	claim->group = group;
 	claim->users = 1;
@@ -193,6 +200,14 @@ static int pa_device_open_hw(struct pa_device *padev, struct pa_context *ctx)
 	if (ret)
 		goto free_state;
 	pci_restore_state(pdev);
+	/*
+	 * No-snoop DMA bypasses CPU caches, which KVM assumes coherent for
+	 * guest memory. Unless the IOMMU forces snooping, the device may not
+	 * use it while assigned (the config filter keeps the bit; release
+	 * restores the host's).
+	 */
+	if (!ctx->snoop_forced)
+		pcie_capability_clear_word(pdev, PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_NOSNOOP_EN);
 
 	ret = pa_regions_init(padev);
 	if (ret)

@@ -84,6 +84,7 @@ struct pa_context {
 	u64 id;				/* unique for the module's life */
 	struct mutex lock;		/* devices, groups, domain */
 	struct iommu_domain *domain;	/* created by the first attach */
+	bool snoop_forced;		/* the IOMMU makes all DMA snoop */
 	struct list_head devices;	/* attached pa_devices */
 	struct list_head groups;	/* struct pa_group_claim */
 	struct pa_dma *dma;		/* dma.c: mappings of the domain */

@@ -3,7 +3,9 @@
  * One tenant's device state never reaches the next: a device released by
  * one context and attached by another has been reset in between, also
  * when the function has no reset of its own and only a reset of its slot
- * can do it (the rig's edu + e1000 multifunction slot behind rp3).
+ * can do it (the rig's edu + e1000 multifunction slot behind rp3). And the
+ * state the host keeps while a device is assigned: BARs across resets,
+ * power state.
  *
  *   pa-tenant-test E1000E E1000 EDU
  *
