@@ -418,6 +418,11 @@ static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
 	}
 	kref_get(&padev->ref);
 
+	/* Mappings made for the devices already there must suit this one. */
+	ret = pa_fault("attach-resv") ? -EADDRINUSE : pa_dma_check_resv(ctx, group, pdev);
+	if (ret)
+		goto put_file;
+
 	mutex_lock(&ctx->lock);
 	ret = pa_group_join(ctx, pdev, group);
 	mutex_unlock(&ctx->lock);

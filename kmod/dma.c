@@ -88,6 +88,8 @@ struct pa_dma {
 	unsigned int count;
 };
 
+static struct pa_mapping *pa_dma_first_from(struct pa_dma *dma, u64 iova);
+
 /* The domain, or NULL before the first attach; stable once set. */
 static struct iommu_domain *pa_dma_domain(struct pa_context *ctx)
 {
@@ -209,6 +211,46 @@ static int pa_dma_usable_ranges(struct pa_context *ctx,
 	if (cache_coherent)
 		*cache_coherent = coherent;
 out:
+	list_for_each_entry_safe(resv, tmp, &regions, list)
+		kfree(resv);
+	return ret;
+}
+
+/*
+ * A device of @group is joining @ctx: refuse it if a live mapping covers a
+ * range its IOMMU reserves (an RMRR, an MSI window other devices of the
+ * context do not have), which the device could then not use safely.
+ * Returns 0 or -EADDRINUSE.
+ */
+int pa_dma_check_resv(struct pa_context *ctx, struct iommu_group *group,
+		      struct pci_dev *pdev)
+{
+	struct iommu_resv_region *resv, *tmp;
+	struct pa_dma *dma = ctx->dma;
+	LIST_HEAD(regions);
+	int ret;
+
+	ret = iommu_get_group_resv_regions(group, &regions);
+	if (ret)
+		return ret;
+	mutex_lock(&dma->lock);
+	list_for_each_entry(resv, &regions, list) {
+		struct pa_mapping *m;
+		u64 last;
+
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE || !resv->length)
+			continue;
+		if (check_add_overflow((u64)resv->start, (u64)resv->length - 1, &last))
+			last = U64_MAX;
+		m = pa_dma_first_from(dma, resv->start);
+		if (m && m->iova <= last) {
+			pci_info(pdev, "attach refused: DMA mapping [%#llx-%#llx] covers reserved IOVA [%#llx-%#llx]\n",
+				 m->iova, m->last, (u64)resv->start, last);
+			ret = -EADDRINUSE;
+			break;
+		}
+	}
+	mutex_unlock(&dma->lock);
 	list_for_each_entry_safe(resv, tmp, &regions, list)
 		kfree(resv);
 	return ret;

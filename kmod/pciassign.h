@@ -155,6 +155,8 @@ void pa_dma_destroy(struct pa_context *ctx);	/* unmap and unpin all */
 long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg);
 long pa_dma_ioctl_unmap(struct pa_context *ctx, void __user *uarg);
 long pa_dma_ioctl_iommu_info(struct pa_context *ctx, void __user *uarg);
+int pa_dma_check_resv(struct pa_context *ctx, struct iommu_group *group,
+		      struct pci_dev *pdev);
 
 /*
  * regions.c: config space, BARs and ROM of an attached device. init runs
