@@ -42,12 +42,18 @@ clean:
 
 # ---- installation and packages ---------------------------------------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]  module (kbuild modules_install
-#                        for KDIR), library, headers, CLI, VMM if built, man
-#                        pages, udev rule, modprobe.d example, completion
+#                        for KDIR, depmod), library, headers (in
+#                        $(PREFIX)/include/pciassign), CLI, VMM if built, man
+#                        pages, udev rule (in udev's udevdir), modprobe.d,
+#                        modules-load.d and RLIMIT_MEMLOCK examples,
+#                        completion; without DESTDIR also ldconfig and a udev
+#                        reload (Documentation/packaging.md)
 #   make install-user    the same without the module
 #   make install-dkms-src  the DKMS source tree under $(DESTDIR)/usr/src
 #   make uninstall       remove what install put there
-#   make deb             pciassign-dkms and pciassign-tools .debs in build/deb
+#   make deb             the source package and the pciassign-dkms,
+#                        pciassign-tools, libpciassign0 and libpciassign-dev
+#                        .debs in build/deb
 PREFIX ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell cat $(TOP)/VERSION)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# build-deb.sh OUTDIR: build pciassign-dkms and pciassign-tools .debs from
+# build-deb.sh OUTDIR: build the pciassign-dkms, pciassign-tools,
+# libpciassign0 and libpciassign-dev .debs (and the source package) from
 # this tree into OUTDIR (make deb). The tree is copied to a staging
 # directory inside OUTDIR first, because dpkg-buildpackage writes its
 # results next to the source tree and into it (debian/).
@@ -44,11 +45,12 @@ else
 		-cf - . | tar -C "$stage" -xf -
 fi
 
-rm -f "$out"/pciassign-dkms_"$ver"_*.deb "$out"/pciassign-tools_"$ver"_*.deb \
-	"$out"/pciassign-tools-dbgsym_"$ver"_*.deb
-(cd "$stage" && dpkg-buildpackage -b -us -uc --no-sign) >"$out/build.log" 2>&1 || {
+rm -f "$out"/pciassign*_"$ver"* "$out"/libpciassign*_"$ver"_*
+# Source and binary packages: the .dsc/.tar.xz and the .changes are what
+# lintian checks (scripts/test-packaging.sh).
+(cd "$stage" && dpkg-buildpackage -us -uc --no-sign) >"$out/build.log" 2>&1 || {
 	tail -n 40 "$out/build.log" >&2
 	die "dpkg-buildpackage failed (log: $out/build.log)"
 }
 rm -rf "$stage"
-ls -1 "$out"/pciassign-*_"$ver"_*.deb
+ls -1 "$out"/*_"$ver"_*.deb

@@ -7,7 +7,12 @@
 #   udev       the rule passes udevadm verify
 #   install    make install DESTDIR=... PREFIX=/usr puts every file in place,
 #              a program builds against it through pkg-config; uninstall
-#   deb        make deb, dpkg -i, dkms status, pciassign version, dpkg -r/-P
+#   abi        libpciassign.so.0 exports exactly the header's API, the version
+#              script and debian/libpciassign0.symbols list the same symbols
+#   deb        make deb (four binary packages and the source package), their
+#              contents, lintian -EviIL +pedantic on all of them (any tag not
+#              overridden fails; lintian is installed here when root), dpkg
+#              -i, dkms status, pciassign version, dpkg -r/-P
 #   dkms       add/build/install/remove for both rig kernels, through the
 #              pciassign-dkms package (or the tree directly when the packages
 #              do not build, or with PKGTEST_DIRECT_DKMS=1); the 6.1 module
@@ -26,7 +31,7 @@ failures=0
 
 pass() { echo "PASS: pkg/$1"; }
 fail() { echo "FAIL: pkg/$1: $2"; failures=$((failures + 1)); }
-skip() { echo "SKIP: pkg/$1: $2"; }
+skip() { echo "SKIP: pkg/$1 ($2)"; }
 is_root() { [ "$(id -u)" = 0 ]; }
 
 rm -rf "$work"
@@ -60,12 +65,16 @@ if [ "$deb_ver" = "$ver" ]; then
 else
 	fail version/debian-changelog "debian/changelog is at '$deb_ver', VERSION is '$ver'"
 fi
-# Directives dkms 3.x deprecated or that this tree must not need.
+# Directives dkms 3.x deprecated or that this tree must not need. CLEAN
+# (deprecated in dkms 3.1.8) may only be "true", which every dkms accepts.
 bad=$(grep -oE '^(REMAKE_INITRD|MODULES_CONF[^=]*|CLEAN_MATCH|PATCH[^=]*)=' "$top/dkms.conf" | tr '\n' ' ')
+clean=$(kernel_source_dir=/nonexistent bash -c '. "$1" && echo "${CLEAN-unset}"' _ "$top/dkms.conf")
 if grep -q '^BUILT_MODULE_NAME\[0\]="[^"]*\.k\?o"' "$top/dkms.conf"; then
 	fail dkms.conf-directives "BUILT_MODULE_NAME must not end in .ko"
 elif [ -n "$bad" ]; then
 	fail dkms.conf-directives "deprecated directives: $bad"
+elif [ "$clean" != unset ] && [ "$clean" != true ]; then
+	fail dkms.conf-directives "CLEAN is '$clean': drop it or make it \"true\" (deprecated since dkms 3.1.8)"
 else
 	pass dkms.conf-directives
 fi
@@ -80,18 +89,24 @@ dest=$work/dest
 log=$work/install.log
 # The CLI first, for the documentation checks even if the module fails.
 make -C "$src" user >"$work/user.log" 2>&1
+# udev's rules go where udev's pkg-config file says.
+udevdir=$(pkg-config --variable=udevdir udev 2>/dev/null)
+udevdir=${udevdir:-/lib/udev}
 if make -C "$src" install DESTDIR="$dest" PREFIX=/usr KDIR="$kdir61" >"$log" 2>&1; then
 	expect=(
 		usr/lib/libpciassign.so.0 usr/lib/libpciassign.so usr/lib/libpciassign.a
-		usr/lib/pkgconfig/libpciassign.pc usr/include/libpciassign.h
+		usr/lib/pkgconfig/libpciassign.pc usr/include/pciassign/libpciassign.h
 		usr/sbin/pciassign
 		usr/share/man/man8/pciassign.8 usr/share/man/man1/pciassign-vmm.1
 		usr/share/man/man3/libpciassign.3
 		usr/share/bash-completion/completions/pciassign
-		lib/udev/rules.d/60-pciassign.rules etc/modprobe.d/pciassign.conf
+		"${udevdir#/}/rules.d/60-pciassign.rules" etc/modprobe.d/pciassign.conf
+		"${udevdir#/}/rules.d/61-pciassign-persistent.rules"
+		usr/share/doc/pciassign/examples/modules-load.d-pciassign.conf
+		usr/share/doc/pciassign/examples/pciassign-vmm-memlock.conf
 		"lib/modules/$abi61/updates/pciassign.ko"
 	)
-	for h in "$top"/uapi/linux/*.h; do expect+=("usr/include/linux/${h##*/}"); done
+	for h in "$top"/uapi/linux/*.h; do expect+=("usr/include/pciassign/linux/${h##*/}"); done
 	# The VMM is installed when the tree builds one.
 	[ -x "$src/build/user/pciassign-vmm" ] && expect+=(usr/bin/pciassign-vmm)
 	# kbuild puts external modules in extra/ (6.1) or updates/: either will do.
@@ -108,6 +123,8 @@ if make -C "$src" install DESTDIR="$dest" PREFIX=/usr KDIR="$kdir61" >"$log" 2>&
 	soname=$(readelf -d "$dest/usr/lib/libpciassign.so.0" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 	if [ ${#missing[@]} -gt 0 ]; then
 		fail install "missing: ${missing[*]}"
+	elif [ -e "$dest/usr/include/linux" ]; then
+		fail install "installed into /usr/include/linux (linux-libc-dev's): $(ls "$dest/usr/include/linux" | tr '\n' ' ')"
 	elif [ "$soname" != libpciassign.so.0 ]; then
 		fail install "libpciassign.so.0 has SONAME '$soname'"
 	elif [ "$(readlink "$dest/usr/lib/libpciassign.so")" != libpciassign.so.0 ]; then
@@ -141,8 +158,11 @@ C
 	read -ra pcstatic < <("${pcenv[@]}" pkg-config --static --cflags --libs libpciassign 2>/dev/null)
 	if [ "$pcver" != "$ver" ]; then
 		fail install/pkg-config "pkg-config --modversion says '$pcver', VERSION is '$ver'"
-	elif ! grep -q '^Requires.private: libnl-genl-3.0$' "$dest/usr/lib/pkgconfig/libpciassign.pc"; then
-		fail install/pkg-config "libpciassign.pc lacks Requires.private: libnl-genl-3.0"
+	elif [ "${pcflags[*]}" != "-I$dest/usr/include/pciassign -L$dest/usr/lib -lpciassign" ]; then
+		# The public header includes nothing of libnl's: its flags stay out.
+		fail install/pkg-config "pkg-config --cflags --libs gives '${pcflags[*]}'"
+	elif [[ " ${pcstatic[*]} " != *" -lnl-genl-3 -lnl-3 "* ]]; then
+		fail install/pkg-config "pkg-config --static --libs lacks libnl: '${pcstatic[*]}'"
 	elif ! out=$(cc -o "$work/pcuser" "$work/pcuser.c" "${pcflags[@]}" 2>&1); then
 		fail install/pkg-config "a program does not build with pkg-config's flags: $out"
 	elif [ "$(LD_LIBRARY_PATH="$dest/usr/lib" "$work/pcuser")" != 0000:0a:1f.7 ]; then
@@ -169,6 +189,40 @@ else
 	fail install "make install failed (log: $log): $(grep -iE 'error' "$log" | head -n 3 | tr '\n' ' ')"
 fi
 
+# ---- ABI ----------------------------------------------------------------------
+# The shared library exports exactly the header's functions and objects
+# (make -C user abi-check), under LIBPCIASSIGN_0; the version script and
+# the Debian symbols file list the same names; an internal function does
+# not link against it.
+lib=$src/build/user/libpciassign.so.0
+map=$top/user/lib/libpciassign.map
+symfile=$top/debian/libpciassign0.symbols
+if [ ! -f "$lib" ]; then
+	fail abi "no $lib built (log: $work/user.log)"
+elif ! out=$(make -s -C "$src/user" abi-check 2>&1); then
+	fail abi "$(echo "$out" | grep -E '^[-+][^-+]|abi-check' | head -n 8 | tr '\n' ' ')"
+else
+	exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@@*/@/' | sort)
+	mapped=$(sed -n 's/^[[:space:]]*\(pa_[a-z0-9_]*\);.*/\1@LIBPCIASSIGN_0/p' "$map" | sort)
+	mapped=$(printf '%s\nLIBPCIASSIGN_0@LIBPCIASSIGN_0\n' "$mapped" | sort)
+	exported=$(sed 's/^LIBPCIASSIGN_0$/LIBPCIASSIGN_0@LIBPCIASSIGN_0/' <<<"$exported" | sort)
+	symbols=$(sed -n 's/^ \([^ ]*\) .*/\1/p' "$symfile" | sort)
+	cat >"$work/internal.c" <<'C'
+int pa_vconfig_size(const void *vc);
+int main(void) { return pa_vconfig_size(0); }
+C
+	if [ "$exported" != "$symbols" ]; then
+		fail abi "debian/libpciassign0.symbols and the library differ: $(diff <(echo "$symbols") <(echo "$exported") | grep '^[<>]' | tr '\n' ' ')"
+	elif [ "$exported" != "$mapped" ]; then
+		fail abi "user/lib/libpciassign.map and the library differ: $(diff <(echo "$mapped") <(echo "$exported") | grep '^[<>]' | tr '\n' ' ')"
+	elif cc -o "$work/internal" "$work/internal.c" -L"$src/build/user" -l:libpciassign.so.0 >/dev/null 2>&1; then
+		fail abi "a program links against the internal pa_vconfig_size of libpciassign.so.0"
+	else
+		pass abi
+		echo "    $(wc -l <<<"$exported") symbols under LIBPCIASSIGN_0, as in the symbols file"
+	fi
+fi
+
 # ---- man pages --------------------------------------------------------------
 for page in "$top"/Documentation/man/*.[1-8]; do
 	name=${page##*/}
@@ -191,9 +245,10 @@ if [ -x "$cli" ]; then
 	opts=$("$cli" help | grep -oE -- '--[a-z][a-z-]+' | sort -u | tr '\n' ' ')
 	rendered=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$top/Documentation/man/pciassign.8" 2>/dev/null)
 	undoc=()
-	# Each command and option is the tag of a paragraph (".TP"), indented 7.
+	# Each command and option is the tag of a paragraph (".TP"), indented 7,
+	# a long option maybe after its short form ("-j, --json").
 	for w in $cmds $opts; do
-		grep -qE -- "^ {7}(-h, )?$w( |,|\$)" <<<"$rendered" || undoc+=("$w")
+		grep -qE -- "^ {7}(-[a-zA-Z], )?$w( |,|\$)" <<<"$rendered" || undoc+=("$w")
 	done
 	if [ -z "${cmds// /}" ]; then
 		fail man/pciassign.8-commands "cannot read the commands from 'pciassign help'"
@@ -238,29 +293,38 @@ else
 	fail man/libpciassign.3-api "libpciassign(3) does not document: ${undoc[*]}"
 fi
 
-# ---- udev rule --------------------------------------------------------------
-rule=$top/packaging/60-pciassign.rules
-if udevadm verify --help >/dev/null 2>&1; then
-	if out=$(udevadm verify "$rule" 2>&1); then
-		rule_ok=1
-	else
-		rule_ok=
-		fail udev-rule "udevadm verify: $out"
+# ---- udev rules -------------------------------------------------------------
+# rule_syntax NAME FILE: udevadm verify, or (udev 252 has none) every
+# non-comment line is KEY op "value" pairs. 0 when fine.
+rule_syntax() {
+	local out
+	if udevadm verify --help >/dev/null 2>&1; then
+		out=$(udevadm verify "$2" 2>&1) && return 0
+		fail "$1" "udevadm verify: $out"
+		return 1
 	fi
-else
-	# No verifier: every non-comment line must be KEY op "value" pairs.
-	rule_ok=1
-	if grep -vE '^\s*(#|$)' "$rule" |
+	if grep -vE '^\s*(#|$)' "$2" |
 	   grep -vqE '^([A-Z_{}a-z]+(==|!=|=|\+=|:=)"[^"]*"(, *|$))+$'; then
-		rule_ok=
-		fail udev-rule "a line is not KEY==\"value\", ... pairs"
+		fail "$1" "a line is not KEY==\"value\", ... pairs"
+		return 1
 	fi
-fi
-if [ -n "$rule_ok" ]; then
+}
+rule=$top/packaging/60-pciassign.rules
+if rule_syntax udev-rule "$rule"; then
 	if grep -qE 'KERNEL=="pciassign".*GROUP="kvm".*MODE="0660"' "$rule"; then
 		pass udev-rule
 	else
 		fail udev-rule "the rule does not give /dev/pciassign to group kvm, mode 0660"
+	fi
+fi
+# Persistent bindings: the rule as make install renders it runs the
+# installed CLI's apply for a function saved under /etc/pciassign/bind.d.
+sed 's|@SBINDIR@|/usr/sbin|' "$top/packaging/61-pciassign-persistent.rules.in" >"$work/61.rules"
+if rule_syntax udev-rule-persistent "$work/61.rules"; then
+	if grep -qE '^ACTION=="add", SUBSYSTEM=="pci", TEST=="/etc/pciassign/bind.d/\$kernel".*RUN\+="/usr/sbin/pciassign apply \$kernel"' "$work/61.rules"; then
+		pass udev-rule-persistent
+	else
+		fail udev-rule-persistent "no add rule running '/usr/sbin/pciassign apply \$kernel' for saved functions"
 	fi
 fi
 
@@ -393,40 +457,91 @@ debout=$PCIASSIGN_BUILD/deb
 arch=$(dpkg --print-architecture)
 ddeb=$debout/pciassign-dkms_${ver}_all.deb
 tdeb=$debout/pciassign-tools_${ver}_${arch}.deb
+ldeb=$debout/libpciassign0_${ver}_${arch}.deb
+devdeb=$debout/libpciassign-dev_${ver}_${arch}.deb
+changes=$debout/pciassign_${ver}_${arch}.changes
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 debs_ok=
 if ! out=$(PCIASSIGN_BUILD=$PCIASSIGN_BUILD DEB_BUILD_OPTIONS="noautodbgsym ${DEB_BUILD_OPTIONS:-}" \
 		make -s -C "$src" deb 2>&1); then
 	fail deb/build "make deb failed: $(echo "$out" | tail -n 5 | tr '\n' ' ')"
-elif [ ! -f "$ddeb" ] || [ ! -f "$tdeb" ]; then
-	fail deb/build "expected $ddeb and $tdeb; got: $(find "$debout" -maxdepth 1 -name '*.deb' | tr '\n' ' ')"
+elif [ ! -f "$ddeb" ] || [ ! -f "$tdeb" ] || [ ! -f "$ldeb" ] || [ ! -f "$devdeb" ]; then
+	fail deb/build "expected $ddeb, $tdeb, $ldeb and $devdeb; got: $(find "$debout" -maxdepth 1 -name '*.deb' | tr '\n' ' ')"
 else
-	dlist=$(dpkg-deb -c "$ddeb" | awk '{print $6}' | sed 's|^\./|/|')
-	tlist=$(dpkg-deb -c "$tdeb" | awk '{print $6}' | sed 's|^\./|/|')
+	# pkg_has DEB TAG FILE...: every FILE is in DEB (missing+=TAG:FILE).
+	pkg_has() {
+		local deb=$1 tag=$2 list f
+		shift 2
+		list=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
+		for f in "$@"; do
+			grep -qxF "$f" <<<"$list" || missing+=("$tag:$f")
+		done
+	}
 	missing=()
-	for f in "/usr/src/pciassign-$ver/dkms.conf" "/usr/src/pciassign-$ver/VERSION" \
-		 "/usr/src/pciassign-$ver/kmod/Kbuild" "/usr/src/pciassign-$ver/kmod/main.c" \
-		 "/usr/src/pciassign-$ver/uapi/linux/pciassign.h"; do
-		grep -qxF "$f" <<<"$dlist" || missing+=("dkms:$f")
-	done
-	for f in /usr/sbin/pciassign "/usr/lib/$multiarch/libpciassign.so.0" \
-		 "/usr/lib/$multiarch/libpciassign.so" "/usr/lib/$multiarch/libpciassign.a" \
-		 "/usr/lib/$multiarch/pkgconfig/libpciassign.pc" /usr/include/libpciassign.h \
-		 /usr/include/linux/pciassign.h /usr/share/man/man8/pciassign.8.gz \
-		 /usr/share/man/man1/pciassign-vmm.1.gz /usr/share/man/man3/libpciassign.3.gz \
-		 /lib/udev/rules.d/60-pciassign.rules /etc/modprobe.d/pciassign.conf \
-		 /usr/share/bash-completion/completions/pciassign; do
-		grep -qxF "$f" <<<"$tlist" || missing+=("tools:$f")
-	done
+	pkg_has "$ddeb" dkms "/usr/src/pciassign-$ver/dkms.conf" "/usr/src/pciassign-$ver/VERSION" \
+		"/usr/src/pciassign-$ver/kmod/Kbuild" "/usr/src/pciassign-$ver/kmod/main.c" \
+		"/usr/src/pciassign-$ver/uapi/linux/pciassign.h"
+	pkg_has "$ldeb" lib "/usr/lib/$multiarch/libpciassign.so.0"
+	pkg_has "$devdeb" dev "/usr/lib/$multiarch/libpciassign.so" "/usr/lib/$multiarch/libpciassign.a" \
+		"/usr/lib/$multiarch/pkgconfig/libpciassign.pc" /usr/include/pciassign/libpciassign.h \
+		/usr/include/pciassign/linux/pciassign.h /usr/include/pciassign/linux/pciassign_netlink.h \
+		/usr/share/man/man3/libpciassign.3.gz
+	pkg_has "$tdeb" tools /usr/sbin/pciassign /usr/bin/pciassign-vmm \
+		/usr/share/man/man8/pciassign.8.gz /usr/share/man/man1/pciassign-vmm.1.gz \
+		/lib/udev/rules.d/60-pciassign.rules /etc/modprobe.d/pciassign.conf \
+		/lib/udev/rules.d/61-pciassign-persistent.rules \
+		/usr/share/bash-completion/completions/pciassign \
+		/usr/share/doc/pciassign-tools/examples/modules-load.d-pciassign.conf \
+		/usr/share/doc/pciassign-tools/examples/pciassign-vmm-memlock.conf
+	# Each file in exactly one package, the library's only in the library's.
+	dup=$(for d in "$ddeb" "$tdeb" "$ldeb" "$devdeb"; do dpkg-deb -c "$d" | awk '$1 !~ /^d/ {print $6}'; done |
+		grep -v '^\./usr/share/doc/' | sort | uniq -d | tr '\n' ' ')
+	stray=$(dpkg-deb -c "$tdeb" | awk '{print $6}' | grep -E 'libpciassign|/include/' | tr '\n' ' ')
 	if [ ${#missing[@]} -gt 0 ]; then
 		fail deb/build "missing from the packages: ${missing[*]}"
+	elif [ -n "$dup" ]; then
+		fail deb/build "in more than one package: $dup"
+	elif [ -n "$stray" ]; then
+		fail deb/build "pciassign-tools holds library files: $stray"
 	elif ! dpkg-deb -f "$ddeb" Depends | grep dkms >/dev/null; then
 		fail deb/build "pciassign-dkms does not depend on dkms"
+	elif [ "$(dpkg-deb -f "$devdeb" Multi-Arch)" != same ] || [ "$(dpkg-deb -f "$ldeb" Multi-Arch)" != same ]; then
+		fail deb/build "libpciassign0 and libpciassign-dev must be Multi-Arch: same"
+	elif ! dpkg-deb -f "$devdeb" Depends | grep -q "libpciassign0 (= $ver)"; then
+		fail deb/build "libpciassign-dev does not depend on libpciassign0 (= $ver): $(dpkg-deb -f "$devdeb" Depends)"
+	elif ! dpkg-deb --ctrl-tarfile "$ldeb" | tar -tf - | grep -qx './symbols'; then
+		fail deb/build "libpciassign0 has no symbols control file"
 	else
 		pass deb/build
 		debs_ok=1
-		echo "    $ddeb"
-		echo "    $tdeb"
+		for d in "$ddeb" "$tdeb" "$ldeb" "$devdeb"; do echo "    $d"; done
+	fi
+fi
+
+# lintian, as a packager runs it (Debian 12's lintian 2.116): every tag,
+# down to pedantic, info and experimental, on the source and binary
+# packages; any that debian/*lintian-overrides does not override fails.
+if [ -f "$changes" ] && ! command -v lintian >/dev/null && is_root; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends lintian \
+		>"$work/lintian-install.log" 2>&1 ||
+		echo "    apt-get install lintian failed (log: $work/lintian-install.log)"
+fi
+if [ ! -f "$changes" ]; then
+	fail deb/lintian "no $changes to check (make deb failed)"
+elif ! command -v lintian >/dev/null; then
+	skip deb/lintian "lintian is not installed and this is not root: apt-get install lintian"
+else
+	lintian -EviIL +pedantic --tag-display-limit 0 "$changes" >"$work/lintian.log" 2>&1
+	lrc=$?
+	lint=$(grep -E '^[EWIPX]: ' "$work/lintian.log")
+	if [ -n "$lint" ]; then
+		fail deb/lintian "$(wc -l <<<"$lint") tag(s): $(cut -d' ' -f2- <<<"$lint" | head -n 10 | tr '\n' ';')"
+		sed 's/^/    /' <<<"$lint"
+	elif [ "$lrc" -ne 0 ]; then
+		fail deb/lintian "lintian exited $lrc: $(tail -n 3 "$work/lintian.log" | tr '\n' ' ')"
+	else
+		pass deb/lintian
+		echo "    $(lintian --version): no tags on $(grep -c '\.deb$' <<<"$(sed -n '/^Files:/,$p' "$changes")") packages and the source"
 	fi
 fi
 
@@ -455,8 +570,8 @@ fi
 
 ilog=$work/dpkg.log
 # A previous run's packages, if any, go first.
-dpkg_retry -P pciassign-tools pciassign-dkms >/dev/null 2>&1
-if ! dpkg_retry -i "$ddeb" "$tdeb" >"$ilog" 2>&1; then
+dpkg_retry -P pciassign-tools libpciassign-dev libpciassign0 pciassign-dkms >/dev/null 2>&1
+if ! dpkg_retry -i "$ddeb" "$ldeb" "$devdeb" "$tdeb" >"$ilog" 2>&1; then
 	fail deb/install "dpkg -i failed: $(tail -n 5 "$ilog" | tr '\n' ' ')"
 else
 	st=$(dkms status -m pciassign -v "$ver" 2>/dev/null)
@@ -473,39 +588,54 @@ else
 	verr=$(cat "$work/version.err")
 	if [ -z "$built" ]; then
 		fail deb/install "dkms status shows no installed build for $abi61 or $abi612: '$st'"
-	elif [ "$vout" != "pciassign tools $ver" ]; then
+	elif [ "$(head -n 1 <<<"$vout")" != "pciassign tools $ver" ]; then
 		fail deb/install "/usr/sbin/pciassign version printed '$vout'"
-	elif [ -e /dev/pciassign ] && [ $vrc -ne 0 ]; then
+	elif [ -e /sys/module/pciassign ] && [ $vrc -ne 0 ]; then
 		fail deb/install "pciassign version exits $vrc with the module loaded: $verr"
-	elif [ ! -e /dev/pciassign ] &&
-	     { [ $vrc -ne 1 ] || [[ $verr != *"cannot open /dev/pciassign"* ]]; }; then
-		fail deb/install "without the module, pciassign version exits $vrc saying '$verr'"
+	elif [ ! -e /sys/module/pciassign ] &&
+	     { [ $vrc -ne 0 ] || [[ $vout != *"module: not loaded"* ]]; }; then
+		# Without the module: the tools' version, exit 0 (pciassign(8)).
+		fail deb/install "without the module, pciassign version exits $vrc saying '$vout' '$verr'"
+	elif ! out=$(cc -o "$work/pcdeb" "$work/pcuser.c" $(pkg-config --cflags --libs libpciassign) 2>&1) ||
+	     [ "$("$work/pcdeb")" != 0000:0a:1f.7 ]; then
+		fail deb/install "a program does not build and run against libpciassign-dev: $out"
 	elif ! dpkg-query -W -f='${Conffiles}' pciassign-tools | grep /etc/modprobe.d/pciassign.conf >/dev/null; then
 		fail deb/install "/etc/modprobe.d/pciassign.conf is not a conffile"
 	else
 		pass deb/install
 		echo "    dkms status after dpkg -i: $(tr '\n' ';' <<<"$st")"
-		echo "    pciassign version: $vout / $verr (exit $vrc)"
+		echo "    pciassign version: $(tr '\n' ';' <<<"$vout") $verr (exit $vrc)"
 	fi
 	# Both rig kernels (whatever postinst left out is built here).
 	dkms_kernels "$ver"
 fi
-# Removal: the tools' files, the dkms module and its builds go.
-dpkg_retry -r pciassign-tools pciassign-dkms >>"$ilog" 2>&1
-left=$(ls -d /usr/sbin/pciassign "/usr/lib/$multiarch/libpciassign.so.0" \
-	/lib/udev/rules.d/60-pciassign.rules "/usr/src/pciassign-$ver" 2>/dev/null | tr '\n' ' ')
-if dkms_gone "$ver" "dpkg -r" && [ -z "$left" ]; then
-	dpkg_retry -P pciassign-tools pciassign-dkms >>"$ilog" 2>&1
+# Removal: the tools' files, the dkms module and its builds go; a binding
+# saved by "bind --persistent" (the administrator's) stays until purge.
+# No such function here: the saved one is never applied.
+pbind=/etc/pciassign/bind.d/0000:ff:1f.7
+if [ -x /usr/sbin/pciassign ] && [ ! -e /etc/pciassign ]; then
+	mkdir -p /etc/pciassign/bind.d && echo "device 1234:5678" >"$pbind"
+fi
+dpkg_retry -r pciassign-tools libpciassign-dev libpciassign0 pciassign-dkms >>"$ilog" 2>&1
+left=$(ls -d /usr/sbin/pciassign "/usr/lib/$multiarch/libpciassign.so.0" /usr/include/pciassign \
+	/lib/udev/rules.d/60-pciassign.rules /lib/udev/rules.d/61-pciassign-persistent.rules \
+	"/usr/src/pciassign-$ver" 2>/dev/null | tr '\n' ' ')
+if [ -e /etc/pciassign ] && [ ! -e "$pbind" ]; then
+	fail deb/remove "dpkg -r removed the saved bindings under /etc/pciassign (only purge may)"
+elif dkms_gone "$ver" "dpkg -r" && [ -z "$left" ]; then
+	dpkg_retry -P pciassign-tools libpciassign-dev libpciassign0 pciassign-dkms >>"$ilog" 2>&1
 	if [ -e /etc/modprobe.d/pciassign.conf ]; then
 		fail deb/remove "dpkg -P left /etc/modprobe.d/pciassign.conf"
-	elif dpkg-query -W -f='${db:Status-Abbrev}\n' pciassign-tools pciassign-dkms 2>/dev/null | grep -v '^un' >/dev/null; then
+	elif [ -e /etc/pciassign ]; then
+		fail deb/remove "dpkg -P left /etc/pciassign"
+	elif dpkg-query -W -f='${db:Status-Abbrev}\n' pciassign-tools libpciassign-dev libpciassign0 pciassign-dkms 2>/dev/null | grep -v '^un' >/dev/null; then
 		fail deb/remove "dpkg still knows the packages after dpkg -P"
 	else
 		pass deb/remove
 	fi
 else
 	fail deb/remove "after dpkg -r: left $left"
-	dpkg_retry -P pciassign-tools pciassign-dkms >>"$ilog" 2>&1
+	dpkg_retry -P pciassign-tools libpciassign-dev libpciassign0 pciassign-dkms >>"$ilog" 2>&1
 fi
 
 exit $((failures > 0))

@@ -15,16 +15,71 @@
 
 struct cli {
 	struct pa_host host;
-	bool json;
+	const char *cmd;	/* the command's name, for messages */
+	bool json;		/* -j, --json */
+	bool numeric;		/* -n, --numeric: no names from pci.ids */
+	const char *pci_ids;	/* --pci-ids FILE; NULL: the usual places */
 	bool host_view;		/* config --host */
 	long count;		/* monitor --count N: stop after N events */
 	long timeout;		/* monitor --timeout S: stop after S idle seconds */
+	const char *owner;	/* bind --owner USER|:GROUP|any */
+	bool persistent;	/* bind --persistent */
+	const char *conf_dir;	/* --conf-dir DIR; NULL: /etc/pciassign */
 	int argc;		/* positional arguments after the command */
 	char **argv;
 };
 
 /* "pciassign: ..." on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* snprintf for messages that a long path may cut short (no truncation warning). */
+void cli_say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Is the pciassign module loaded (its /sys/module directory)? */
+bool cli_module_loaded(const struct cli *c);
+
+/* Vendor and device names from pci.ids (pciids.c). */
+struct cli_names {
+	char vendor[128];	/* "" when unknown */
+	char device[160];	/* "" when unknown */
+};
+
+/*
+ * Look up vendor:device in pci.ids (--pci-ids, else the first of
+ * /usr/share/misc/pci.ids, /usr/share/hwdata/pci.ids, /usr/share/pci.ids
+ * that exists; read once). Empty names when unknown, with -n, or without
+ * a pci.ids file.
+ */
+void cli_names(const struct cli *c, uint16_t vendor, uint16_t device,
+	       struct cli_names *out);
+
+/* The pci.ids file in use, or NULL. */
+const char *cli_pci_ids_path(const struct cli *c);
+
+/* bind --owner: USER, :GROUP, a number or "any" as "uid N", "gid N", "any". */
+int cli_owner_value(const char *spec, char *out, size_t len);
+
+/*
+ * Bind one function (module and IOMMU checked first) and write its owner
+ * attribute (owner NULL: leave it). msg gets what was done or why not;
+ * *what names the failed step. 0 or -errno.
+ */
+int cli_bind_one(const struct cli *c, const struct pa_bdf *bdf, const char *owner,
+		 char *msg, size_t len, const char **what);
+
+/*
+ * Bindings kept across boots (cmd_persist.c): one file per function,
+ * CONF_DIR/bind.d/BDF, naming its IDs and owner; "pciassign apply" (the
+ * udev rule, at boot and hot-plug) binds them again.
+ */
+bool cli_persist_path(const struct cli *c, const struct pa_bdf *bdf, char *buf, size_t len);
+int cli_persist_save(const struct cli *c, const struct pa_pci_func *f, const char *owner,
+		     char *msg, size_t len);
+int cmd_apply(struct cli *c);
+
+/* The owner attribute of a device bound to pciassign ("" when none). */
+void cli_read_owner(const struct cli *c, const struct pa_bdf *bdf, char *buf,
+		    size_t len);
 
 /* Parse the single BDF argument of a command; prints the error. */
 int cli_bdf_arg(const struct cli *c, const char *cmd, struct pa_bdf *out);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 #include "vconfig.h"
 
 void cli_hex_dump(FILE *f, const struct pa_pci_func *fn, const uint8_t *cfg,
@@ -35,6 +36,35 @@ void cli_hex_dump(FILE *f, const struct pa_pci_func *fn, const uint8_t *cfg,
 		fputc('\n', f);
 	}
 	fputc('\n', f);
+}
+
+/* -j: {"bdf", "view", "size", "bytes": hex string}. */
+static void json_dump(const struct cli_func *fn, const char *view, const uint8_t *cfg,
+		      size_t len)
+{
+	static char hex[2 * 4096 + 1];
+	struct pa_json j;
+
+	for (size_t i = 0; i < len && i < 4096; i++)
+		snprintf(hex + 2 * i, 3, "%02x", cfg[i]);
+	hex[2 * (len < 4096 ? len : 4096)] = 0;
+	pa_json_init(&j, stdout);
+	pa_json_obj_begin(&j, NULL);
+	pa_json_str(&j, "bdf", fn->name);
+	pa_json_str(&j, "view", view);
+	pa_json_uint(&j, "size", len);
+	pa_json_str(&j, "bytes", hex);
+	pa_json_obj_end(&j);
+	pa_json_finish(&j);
+}
+
+static void dump(const struct cli *c, const struct cli_func *fn, const char *view,
+		 const uint8_t *cfg, size_t len)
+{
+	if (c->json)
+		json_dump(fn, view, cfg, len);
+	else
+		cli_hex_dump(stdout, &fn->f, cfg, len);
 }
 
 struct host_cfg {
@@ -88,7 +118,7 @@ int cmd_config(struct cli *c)
 	if (ret >= 0)
 		return ret;
 	if (c->host_view) {
-		cli_hex_dump(stdout, &fn.f, fn.cfg, (size_t)fn.cfg_len);
+		dump(c, &fn, "host", fn.cfg, (size_t)fn.cfg_len);
 		return CLI_OK;
 	}
 	/* Unprivileged reads stop at 64 bytes: the view would be wrong. */
@@ -128,6 +158,6 @@ int cmd_config(struct cli *c)
 			guest[off + k] = (uint8_t)(v >> (8 * k));
 	}
 	pa_vconfig_free(vc);
-	cli_hex_dump(stdout, &fn.f, guest, size);
+	dump(c, &fn, "guest", guest, size);
 	return CLI_OK;
 }

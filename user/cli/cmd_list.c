@@ -2,9 +2,11 @@
 /* pciassign list / info: what the host has, and what each function offers. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -69,6 +71,58 @@ static const char *verdict_name(enum pa_verdict v)
 	return "?";
 }
 
+/*
+ * The short form of a verdict, for list rows: "yes", "yes (bound)", or
+ * "no (CODE[: hint])". The full reason is under "pciassign info BDF".
+ */
+static void verdict_short(const struct pa_assignability *a, char *buf, size_t len)
+{
+	char who[PA_BDF_STRLEN];
+
+	switch (a->verdict) {
+	case PA_VERDICT_OK:
+		snprintf(buf, len, "yes");
+		return;
+	case PA_VERDICT_ASSIGNED:
+		snprintf(buf, len, "yes (bound)");
+		return;
+	case PA_VERDICT_GROUP:
+		pa_bdf_format(&a->offender, who);
+		snprintf(buf, len, "no (group: %s %s)", who,
+			 a->offender_driver[0] ? a->offender_driver : "?");
+		return;
+	default:
+		snprintf(buf, len, "no (%s)", verdict_name(a->verdict));
+		return;
+	}
+}
+
+/*
+ * What a list row calls a function: its device name from pci.ids (the
+ * vendor's is under info), else the vendor's and its class, else the class.
+ */
+static void func_name(const struct cli *c, const struct pa_pci_func *f, char *buf, size_t len)
+{
+	struct cli_names n;
+
+	cli_names(c, f->vendor, f->device, &n);
+	if (n.device[0])
+		snprintf(buf, len, "%s", n.device);
+	else if (n.vendor[0])
+		snprintf(buf, len, "%s device %04x (%s)", n.vendor, f->device,
+			 cli_class_name(f->class_code));
+	else
+		snprintf(buf, len, "%s", cli_class_name(f->class_code));
+}
+
+/* Saved by bind --persistent? */
+static bool is_persistent(const struct cli *c, const struct pa_bdf *bdf)
+{
+	char path[PATH_MAX];
+
+	return cli_persist_path(c, bdf, path, sizeof(path)) && !access(path, F_OK);
+}
+
 static void json_hex(struct pa_json *j, const char *key, unsigned int v, int width)
 {
 	char buf[16];
@@ -85,11 +139,13 @@ static void json_opt_str(struct pa_json *j, const char *key, const char *s)
 		pa_json_null(j, key);
 }
 
-static void json_func(struct pa_json *j, const struct pa_pci_func *f,
+static void json_func(const struct cli *c, struct pa_json *j, const struct pa_pci_func *f,
 		      const struct pa_assignability *a)
 {
-	char name[PA_BDF_STRLEN];
+	char name[PA_BDF_STRLEN], hint[96], owner[64];
+	struct cli_names n;
 
+	cli_names(c, f->vendor, f->device, &n);
 	pa_bdf_format(&f->bdf, name);
 	pa_json_str(j, "bdf", name);
 	json_hex(j, "vendor", f->vendor, 4);
@@ -98,6 +154,8 @@ static void json_func(struct pa_json *j, const struct pa_pci_func *f,
 	json_hex(j, "subsystem_device", f->subsys_device, 4);
 	json_hex(j, "class", f->class_code, 6);
 	pa_json_str(j, "class_name", cli_class_name(f->class_code));
+	json_opt_str(j, "vendor_name", n.vendor);
+	json_opt_str(j, "device_name", n.device);
 	json_hex(j, "revision", f->revision, 2);
 	pa_json_uint(j, "header_type", f->header_type);
 	pa_json_bool(j, "multifunction", f->multifunction);
@@ -110,6 +168,12 @@ static void json_func(struct pa_json *j, const struct pa_pci_func *f,
 	pa_json_bool(j, "assignable", a->assignable);
 	pa_json_str(j, "verdict", verdict_name(a->verdict));
 	pa_json_str(j, "reason", a->reason);
+	verdict_short(a, hint, sizeof(hint));
+	pa_json_str(j, "short", hint);
+	/* Who may attach it (the device's owner attribute), when bound. */
+	cli_read_owner(c, &f->bdf, owner, sizeof(owner));
+	json_opt_str(j, "owner", owner);
+	pa_json_bool(j, "persistent", is_persistent(c, &f->bdf));
 }
 
 int cmd_list(struct cli *c)
@@ -134,13 +198,13 @@ int cmd_list(struct cli *c)
 		pa_json_obj_begin(&j, NULL);
 		pa_json_arr_begin(&j, "devices");
 	} else {
-		printf("%-12s  %-9s  %-6s  %-12s  %-5s  %s\n", "BDF", "ID", "CLASS",
-		       "DRIVER", "GROUP", "ASSIGNABLE");
+		printf("%-12s  %-9s  %-12s  %-5s  %-18s  %s\n", "BDF", "ID", "DRIVER",
+		       "GROUP", "ASSIGNABLE", "NAME");
 	}
 	for (i = 0; i < n; i++) {
 		const struct pa_pci_func *f = &funcs[i];
 		struct pa_assignability a;
-		char name[PA_BDF_STRLEN], grp[16];
+		char name[PA_BDF_STRLEN], grp[16], hint[96], desc[320];
 
 		if (pa_host_assignability(&c->host, f, &a)) {
 			memset(&a, 0, sizeof(a));
@@ -150,7 +214,7 @@ int cmd_list(struct cli *c)
 		}
 		if (c->json) {
 			pa_json_obj_begin(&j, NULL);
-			json_func(&j, f, &a);
+			json_func(c, &j, f, &a);
 			pa_json_obj_end(&j);
 			continue;
 		}
@@ -159,9 +223,10 @@ int cmd_list(struct cli *c)
 			snprintf(grp, sizeof(grp), "%d", f->iommu_group);
 		else
 			strcpy(grp, "-");
-		printf("%-12s  %04x:%04x  %06x  %-12s  %-5s  %s (%s)\n", name, f->vendor,
-		       f->device, f->class_code, f->driver[0] ? f->driver : "-", grp,
-		       a.assignable ? "yes" : "no", a.reason);
+		verdict_short(&a, hint, sizeof(hint));
+		func_name(c, f, desc, sizeof(desc));
+		printf("%-12s  %04x:%04x  %-12s  %-5s  %-18s  %s\n", name, f->vendor,
+		       f->device, f->driver[0] ? f->driver : "-", grp, hint, desc);
 	}
 	free(funcs);
 	if (c->json) {
@@ -326,7 +391,7 @@ int cmd_info(struct cli *c)
 	if (c->json) {
 		pa_json_init(&j, stdout);
 		pa_json_obj_begin(&j, NULL);
-		json_func(&j, &fn.f, &a);
+		json_func(c, &j, &fn.f, &a);
 		pa_json_uint(&j, "config_size", (unsigned int)fn.cfg_len);
 		pa_json_arr_begin(&j, "bars");
 		for (i = 0; i < nbars; i++) {
@@ -389,6 +454,14 @@ int cmd_info(struct cli *c)
 	printf("%s %s [%04x]: %04x:%04x (rev %02x), subsystem %04x:%04x\n", fn.name,
 	       cli_class_name(fn.f.class_code), fn.f.class_code >> 8, fn.f.vendor, fn.f.device,
 	       fn.f.revision, fn.f.subsys_vendor, fn.f.subsys_device);
+	{
+		struct cli_names n;
+
+		cli_names(c, fn.f.vendor, fn.f.device, &n);
+		if (n.vendor[0] || n.device[0])
+			printf("  name: %s%s%s\n", n.vendor[0] ? n.vendor : "unknown vendor",
+			       n.device[0] ? " " : "", n.device);
+	}
 	printf("  driver: %s", fn.f.driver[0] ? fn.f.driver : "none");
 	if (fn.f.driver_override[0])
 		printf(" (driver_override %s)", fn.f.driver_override);
@@ -397,6 +470,18 @@ int cmd_info(struct cli *c)
 	else
 		printf("; no IOMMU group");
 	printf("\n  assignable: %s (%s)\n", a.assignable ? "yes" : "no", a.reason);
+	if (!strcmp(fn.f.driver, "pciassign")) {
+		char owner[64];
+
+		cli_read_owner(c, &fn.bdf, owner, sizeof(owner));
+		printf("  owner: %s\n", owner[0] ? owner : "unknown (the module has no owner attribute)");
+	}
+	if (is_persistent(c, &fn.bdf)) {
+		char path[PATH_MAX];
+
+		cli_persist_path(c, &fn.bdf, path, sizeof(path));
+		printf("  at boot: bound to pciassign again (%s)\n", path);
+	}
 	for (i = 0; i < nbars; i++) {
 		uint64_t size = pa_host_res_size(&res[i]);
 

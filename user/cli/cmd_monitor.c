@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 
 static volatile sig_atomic_t stop;
 
@@ -30,9 +31,15 @@ static void print_event(const struct cli *c, const struct pa_event *e)
 	fflush(stdout);
 }
 
-static const char *nl_hint(int err)
+static const char *nl_hint(const struct cli *c, int err)
 {
-	return err == -ENOENT ? " (is the module loaded? try 'modprobe pciassign')" : "";
+	/* Owners and states are for administrators (uapi.md). */
+	if (err == -EPERM)
+		return " (events need CAP_NET_ADMIN: run as root)";
+	if (err != -ENOENT)
+		return "";
+	return cli_module_loaded(c) ? " (the module is loaded but its netlink family is missing: reload it)" :
+	       ": the pciassign module is not loaded (modprobe pciassign)";
 }
 
 /*
@@ -53,7 +60,7 @@ int cmd_monitor(struct cli *c)
 	}
 	r = pa_events_open(&ev);
 	if (r) {
-		cli_err("cannot subscribe to the module's events: %s%s", strerror(-r), nl_hint(r));
+		cli_err("cannot subscribe to the module's events: %s%s", strerror(-r), nl_hint(c, r));
 		return CLI_FAIL;
 	}
 	/* Subscribed first, so nothing falls between the dump and the events. */
@@ -83,22 +90,70 @@ int cmd_monitor(struct cli *c)
 
 static int admin(struct cli *c, const char *cmd, int (*fn)(const char *bdf))
 {
-	char name[PA_BDF_STRLEN];
+	char name[PA_BDF_STRLEN], msg[256];
+	const char *code = NULL;
+	struct pa_pci_func f;
 	struct pa_bdf bdf;
+	struct pa_json j;
 	int r;
 
 	if (cli_bdf_arg(c, cmd, &bdf))
 		return CLI_USAGE;
 	pa_bdf_format(&bdf, name);
-	r = fn(name);
-	if (r == -ENOENT)
-		cli_err("%s: not attached to a VMM (or the module is not loaded)", name);
-	else if (r == -ENODEV)
-		cli_err("%s: not bound to pciassign", name);
-	else if (r == -EPERM)
-		cli_err("%s: permission denied (needs CAP_NET_ADMIN: run as root)", name);
-	else if (r)
-		cli_err("%s: %s failed: %s", name, cmd, strerror(-r));
+	/*
+	 * The module answers ENOENT both when its netlink family is missing
+	 * (not loaded) and when the device has no VMM: sysfs tells them apart.
+	 */
+	if (!cli_module_loaded(c)) {
+		r = -ENOENT;
+		code = "module-not-loaded";
+		snprintf(msg, sizeof(msg), "the pciassign module is not loaded (modprobe pciassign)");
+	} else {
+		r = fn(name);
+		if (r == -ENOENT && !pa_host_get_func(&c->host, &bdf, &f) &&
+		    strcmp(f.driver, "pciassign"))
+			r = -ENODEV;
+		switch (r) {
+		case 0:
+			snprintf(msg, sizeof(msg), "%s: %s", name,
+				 !strcmp(cmd, "release") ? "release requested" : "revoked");
+			break;
+		case -ENOENT:
+			code = "not-attached";
+			snprintf(msg, sizeof(msg), "%s: not attached to a VMM: nothing to %s", name, cmd);
+			break;
+		case -ENODEV:
+			code = "not-bound";
+			snprintf(msg, sizeof(msg), "%s: not bound to pciassign", name);
+			break;
+		case -EPERM:
+			code = "permission-denied";
+			snprintf(msg, sizeof(msg), "%s: permission denied (needs CAP_NET_ADMIN: run as root)",
+				 name);
+			break;
+		default:
+			code = "error";
+			snprintf(msg, sizeof(msg), "%s: %s failed: %s", name, cmd, strerror(-r));
+			break;
+		}
+	}
+	if (r)
+		cli_err("%s", msg);
+	if (c->json) {
+		pa_json_init(&j, stdout);
+		pa_json_obj_begin(&j, NULL);
+		pa_json_str(&j, "bdf", name);
+		pa_json_bool(&j, "ok", !r);
+		if (code)
+			pa_json_str(&j, "error", code);
+		else
+			pa_json_null(&j, "error");
+		pa_json_str(&j, "message", msg);
+		pa_json_obj_end(&j);
+		pa_json_finish(&j);
+	} else if (!r) {
+		printf("%s\n", msg);
+	}
 	return r ? CLI_FAIL : CLI_OK;
 }
 

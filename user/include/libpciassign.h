@@ -8,11 +8,21 @@
 #ifndef LIBPCIASSIGN_H
 #define LIBPCIASSIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/*
+ * Everything declared here is the library's ABI: the library is built with
+ * -fvisibility=hidden, and these declarations (only) are exported, under the
+ * symbol version LIBPCIASSIGN_0 (user/lib/libpciassign.map).
+ */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(default)
 #endif
 
 /* A PCI function address, SSSS:BB:DD.F. */
@@ -55,8 +65,6 @@ int pa_get_version(int ctx_fd, struct pa_version *out);
  * pciassign driver. Every call takes the roots it works under, so tests run
  * against fake trees.
  */
-#include <stdbool.h>
-
 struct pa_host {
 	const char *sysfs_root;	/* NULL: "/sys" */
 	const char *proc_root;	/* NULL: "/proc" */
@@ -396,6 +404,10 @@ bool pa_kvm_dispatch(struct pa_kvm *k, bool io, uint64_t addr, void *data,
 int pa_kvm_intx_gsi(uint8_t devfn, uint8_t pin);
 
 /* ========== end of device assignment to KVM guests ========== */
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

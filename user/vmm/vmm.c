@@ -144,7 +144,10 @@ static int add_device(struct vmm *v, const char *spec)
 		v->ctx_fd = pa_context_open();
 		if (v->ctx_fd < 0) {
 			ret = v->ctx_fd;
-			vmm_log("/dev/pciassign: %s", strerror(-ret));
+			vmm_log("/dev/pciassign: %s%s", strerror(-ret),
+				ret == -ENOENT ? " (is the module loaded? try 'modprobe pciassign')" :
+				ret == -EACCES ? " (the udev rule gives it to group kvm: are you a member?)" :
+				"");
 			return ret;
 		}
 	}
@@ -212,8 +215,43 @@ static void usage(FILE *f)
 		"                     [--bars vmm|guest] [options] [--device SPEC]...\n"
 		"       pciassign-vmm --payload FILE [--append ARGS] [--memory MiB] [options]\n"
 		"                     [--device SPEC]...\n"
-		"options: --timeout S, --verbose, --help\n"
+		"options: --timeout S, --verbose, --help, --version\n"
 		"SPEC: host=SSSS:BB:DD.F[,id=,rombar=,romfile=,bootindex=,prefer_msi=,share_intx=]\n");
+}
+
+/*
+ * Every --device SPEC, checked before anything is opened: its options, at
+ * most VMM_MAX_DEVICES, no host function, id or bootindex given twice.
+ * Returns 0, or -EINVAL with a message naming the bad SPEC.
+ */
+static int check_devices(const char *const *specs, unsigned int n)
+{
+	static struct pa_device_opts o[VMM_MAX_DEVICES];
+	char err[256];
+
+	for (unsigned int i = 0; i < n; i++) {
+		pa_device_opts_init(&o[i]);
+		err[0] = 0;
+		if (pa_device_opts_parse(specs[i], &o[i], err, sizeof(err))) {
+			vmm_log("--device '%s': %s", specs[i], err[0] ? err : "invalid");
+			return -EINVAL;
+		}
+		for (unsigned int k = 0; k < i; k++) {
+			const char *what = NULL;
+
+			if (!memcmp(&o[k].host, &o[i].host, sizeof(o[i].host)))
+				what = "the same host function";
+			else if (o[i].id[0] && !strcmp(o[i].id, o[k].id))
+				what = "the same id";
+			else if (o[i].bootindex >= 0 && o[i].bootindex == o[k].bootindex)
+				what = "the same bootindex";
+			if (what) {
+				vmm_log("--device '%s': %s as --device '%s'", specs[i], what, specs[k]);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 /* A whole decimal number in [min, max], or -1 with a message. */
@@ -291,6 +329,7 @@ int main(int argc, char **argv)
 		{ "console-in", no_argument, NULL, 'C' },
 		{ "bars", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm v = { .kvm_fd = -1, .vm_fd = -1, .ctx_fd = -1, .status = -1,
@@ -306,7 +345,9 @@ int main(int argc, char **argv)
 
 	for (unsigned int i = 0; i < VMM_MAX_CPUS; i++)
 		v.vcpu[i].fd = -1;
-	while ((c = getopt_long(argc, argv, "m:p:k:i:c:n:d:t:a:b:vhHC", lopts, NULL)) != -1) {
+	/* Our own messages for unknown options and missing values. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:p:k:i:c:n:d:t:a:b:vhHCV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			mib = parse_num("memory", optarg, 16, 65536);
@@ -368,8 +409,17 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("pciassign-vmm %s\n", PCIASSIGN_VERSION);
+			return 0;
+		case ':':
+			vmm_log("%s needs a value; see pciassign-vmm --help", argv[optind - 1]);
+			return VMM_EXIT_ERROR;
 		default:
-			usage(stderr);
+			if (optopt)
+				vmm_log("unknown option '-%c'; see pciassign-vmm --help", optopt);
+			else
+				vmm_log("unknown option '%s'; see pciassign-vmm --help", argv[optind - 1]);
 			return VMM_EXIT_ERROR;
 		}
 	}
@@ -391,6 +441,9 @@ int main(int argc, char **argv)
 		vmm_log("--append is for --payload; use --cmdline with --kernel");
 		return VMM_EXIT_ERROR;
 	}
+	/* Every device's options, before any of them is opened. */
+	if (check_devices(devs, ndevs))
+		return VMM_EXIT_ERROR;
 	v.linux_boot = la.kernel != NULL;
 	if (mib < 0)
 		mib = v.linux_boot ? 256 : 64;
