@@ -84,7 +84,7 @@ void pa_vc_apply_field(struct pa_vconfig *vc, unsigned int base,
 {
 	unsigned int o = base + f->off;
 
-	if (f->off + f->len > limit || o + f->len > PA_VCONFIG_LEGACY_SIZE)
+	if (f->off + f->len > limit || o + f->len > PA_VCONFIG_SPACE_SIZE)
 		return;
 	for (unsigned int i = 0; i < f->len; i++) {
 		unsigned int s = 8 * i;
@@ -211,7 +211,7 @@ int pa_vconfig_new(const struct pa_vconfig_ops *ops, void *opaque,
 	ret = vc_check_opts(vc);
 	if (ret)
 		goto fail;
-	ret = ops->read(opaque, 0, vc->host, sizeof(vc->host));
+	ret = ops->read(opaque, 0, vc->host, PA_VCONFIG_LEGACY_SIZE);
 	if (ret) {
 		pa_vc_log(vc, "cannot read the device's config space: %d", ret);
 		ret = ret < 0 ? ret : -EIO;
@@ -250,6 +250,14 @@ int pa_vconfig_new(const struct pa_vconfig_ops *ops, void *opaque,
 	else
 		vc->size = pa_vconfig_find_cap(vc, PCI_CAP_ID_EXP) ?
 			   PA_VCONFIG_SPACE_SIZE : PA_VCONFIG_LEGACY_SIZE;
+	/* Only PCIe functions have extended space; a failed read shows none. */
+	if (vc->size == PA_VCONFIG_SPACE_SIZE && pa_vconfig_find_cap(vc, PCI_CAP_ID_EXP)) {
+		if (!ops->read(opaque, PA_VCONFIG_LEGACY_SIZE, vc->host + PA_VCONFIG_LEGACY_SIZE,
+			       PA_VCONFIG_SPACE_SIZE - PA_VCONFIG_LEGACY_SIZE))
+			pa_vc_build_ext_caps(vc);
+		else
+			pa_vc_log(vc, "cannot read extended config space: none shown");
+	}
 	memcpy(vc->init_shadow, vc->shadow, sizeof(vc->shadow));
 	*out = vc;
 	return 0;

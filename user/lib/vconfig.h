@@ -38,9 +38,13 @@
  *     capability; everything else is unlinked and reads 0;
  *   - MSI and MSI-X control/address/data/mask registers are pure shadow
  *     state: the library programs the real interrupts through the kernel;
- *   - extended config space (0x100..0xfff): nothing is exposed, it all
- *     reads 0 (so the extended capability list is empty) and writes are
- *     dropped. The guest-visible size is still 4096 for PCIe functions.
+ *   - extended config space (0x100..0xfff) of PCIe functions: AER and DSN
+ *     (first instance of each) kept at their device offsets and relinked
+ *     (vconfig_ext.c: AER's status and header log live and read-only, its
+ *     masks and severities the guest's own, the rest read-only; DSN
+ *     read-only);
+ *     everything else reads 0 and drops writes. If the capability at 0x100
+ *     is hidden, 0x100 holds an ID-0 header linking to the first kept one.
  *
  * Conventions: functions return 0 or a negative errno; there is no global
  * state; one instance must not be used from two threads at once.
@@ -157,6 +161,8 @@ unsigned int pa_vconfig_size(const struct pa_vconfig *vc);
 
 /* Offset of the exposed capability `id` in the guest chain, or 0. */
 uint8_t pa_vconfig_find_cap(const struct pa_vconfig *vc, uint8_t id);
+/* Offset of extended capability @id in the guest's view, or 0. */
+uint16_t pa_vconfig_find_ext_cap(const struct pa_vconfig *vc, uint16_t id);
 
 /* State of one BAR as programmed by the guest. */
 struct pa_vconfig_bar {

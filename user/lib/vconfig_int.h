@@ -70,7 +70,7 @@ struct pa_vconfig {
 	struct pa_vconfig_opts opts;
 	unsigned int size;			/* guest-visible */
 
-	uint8_t host[PA_VCONFIG_LEGACY_SIZE];	/* device config at init */
+	uint8_t host[PA_VCONFIG_SPACE_SIZE];	/* device config at init */
 	uint8_t shadow[PA_VCONFIG_SPACE_SIZE];
 	uint8_t emu[PA_VCONFIG_SPACE_SIZE];
 	uint8_t wmask[PA_VCONFIG_SPACE_SIZE];
@@ -100,6 +100,9 @@ void pa_vc_apply_field(struct pa_vconfig *vc, unsigned int base,
 
 /* Walk, validate and rebuild the capability chain into the shadow. */
 int pa_vc_build_caps(struct pa_vconfig *vc);
+
+/* Keep the table's extended capabilities, relinked (vconfig_ext.c). */
+void pa_vc_build_ext_caps(struct pa_vconfig *vc);
 
 /* The PCIe capability policy (vconfig_pcie.c). */
 extern const struct pa_vc_cap_policy pa_vc_pcie_policy;
