@@ -70,6 +70,7 @@ struct pa_irqs {
 	struct pa_irq_vec *msi;
 	struct pa_irq_vec *msix;
 	bool msix_dyn;			/* vectors allocated one at a time */
+	u32 msi_alloc;			/* MSI vectors allocated at enable */
 
 	/* Release request; only touched under pa_device.lock. */
 	struct eventfd_ctx *req;
@@ -405,18 +406,22 @@ static void pa_vec_off(struct pa_irqs *irqs, struct pa_irq_vec *vec)
 	vec->name = NULL;
 }
 
-/* Allocate the vectors of @index and make it the active one. */
-static int pa_msi_enable(struct pa_irqs *irqs, unsigned int index)
+/*
+ * Allocate the vectors of @index and make it the active one. MSI gets the
+ * @want vectors the enabling request reaches (it cannot grow once enabled,
+ * so a VMM sets its whole block at once, as the guest enables it).
+ */
+static int pa_msi_enable(struct pa_irqs *irqs, unsigned int index, u32 want)
 {
 	struct pa_irq_vec *vecs = pa_msi_vecs(irqs, index);
 	u32 n = pa_msi_count(irqs, index), i, alloc;
 	int ret;
 
 	if (index == PCIASSIGN_IRQ_MSI) {
-		/* MSI cannot grow once enabled: take all the device has. */
+		alloc = min(want, n);
 		ret = pa_fault("irq-msi-alloc") ? -ENOSPC :
-		      pci_alloc_irq_vectors(irqs->pdev, n, n, PCI_IRQ_MSI);
-		alloc = n;
+		      pci_alloc_irq_vectors(irqs->pdev, alloc, alloc, PCI_IRQ_MSI);
+		irqs->msi_alloc = alloc;
 	} else {
 		/*
 		 * Dynamic allocation lets vectors be added later without
@@ -560,10 +565,13 @@ static int pa_msi_set_triggers(struct pa_irqs *irqs, unsigned int index,
 			return 0;	/* nothing on, nothing to turn off */
 		if (irqs->active != PA_IRQ_NONE)
 			return -EBUSY;
-		ret = pa_msi_enable(irqs, index);
+		ret = pa_msi_enable(irqs, index, start + count);
 		if (ret)
 			return ret;
 		enabled_now = true;
+	} else if (index == PCIASSIGN_IRQ_MSI && start + count > irqs->msi_alloc) {
+		/* Past the enabled block: turn MSI off and set it again. */
+		return -EINVAL;
 	}
 
 	for (i = 0; i < count; i++) {
