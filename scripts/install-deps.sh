@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install everything pciassign's build, tests and rig need on Debian 12.
-# Idempotent; run as root. Also downloads the rig's kernels.
+# Idempotent; run as root. Also downloads the rig's kernels, and makes the
+# trixie chroot that builds the module for the trixie kernel
+# (scripts/trixie-chroot.sh; $PCIASSIGN_CACHE/trixie-root, about 550 MB).
 set -euo pipefail
 . "$(dirname "$0")/rig-env.sh"
 
@@ -31,7 +33,8 @@ pkgs=(build-essential gcc make pkg-config kmod cpio gzip xz-utils
       qemu-system-x86 ipxe-qemu busybox-static
       libnl-3-dev libnl-genl-3-dev libcmocka-dev dkms sparse
       python3 pciutils clang libclang-rt-14-dev
-      debhelper dh-dkms dpkg-dev fakeroot groff-base man-db udev)
+      debhelper dh-dkms dpkg-dev fakeroot groff-base man-db udev
+      debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -41,9 +44,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The trixie kernel (7.3) comes through a private apt configuration under
+# the rig cache (rig-env.sh: rig_trixie_apt), never through /etc/apt; its
+# headers are installed in the trixie chroot that builds its modules.
+rig_trixie_apt_update
 for short in "${RIG_KERNEL_NAMES[@]}"; do
 	abi=$(rig_kernel_abi "$short")
-	if [ ! -e "$(rig_kdir "$abi")/Makefile" ]; then
+	if [ "$(rig_kernel_release "$short")" = trixie ]; then
+		"$(dirname "$0")/trixie-chroot.sh" setup "$abi"
+	elif [ ! -e "$(rig_kdir "$abi")/Makefile" ]; then
 		note "installing kernel headers $abi"
 		# shellcheck disable=SC2046
 		apt-get install -y -qq --no-install-recommends $(rig_apt_suite_opts "$short") \

@@ -40,5 +40,9 @@ else
 fi
 passed=$(grep -c '^PASS: ' "$results")
 failed=$(grep -c '^FAIL: ' "$results")
-echo "$passed passed, $failed failed"
+skipped=$(grep -c '^SKIP: ' "$results")
+retried=$(grep -c '^RETRY: ' "$results")
+echo
+grep -E '^(FAIL|SKIP|RETRY): ' "$results" | sed 's/^/  /'
+echo "$passed passed, $failed failed, $skipped skipped, $retried retried"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,8 @@ set -euo pipefail
 abi=$1 ko=$2 out=$3 profile=${4:-default}
 kroot=$PCIASSIGN_CACHE/kernels/$abi
 [ -f "$kroot/.ready" ] || die "kernel $abi not fetched; run scripts/fetch-kernels.sh"
+# A failed build-kmod.sh leaves no module (never an older one): say so.
+[ -f "$ko" ] || die "no module $ko (its build failed? see scripts/build-kmod.sh)"
 guestbin=$PCIASSIGN_BUILD/guest-bin
 
 # Host drivers for the emulated devices, VFIO for side-by-side runs and KVM

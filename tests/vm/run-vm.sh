@@ -2,7 +2,9 @@
 # run-vm.sh [-k 6.1|6.12] [-p PROFILE] [-c CASE_REGEX] [-t TIMEOUT_S] [-m MODULE_KO] [-d]
 # Boots the rig guest under QEMU (TCG, q35, intel-iommu with interrupt
 # remapping) with edu, e1000e and nvme, runs the guest test cases and
-# prints "PASS: <kernel>/<test>" or "FAIL: <kernel>/<test>: why" per test.
+# prints "PASS: <kernel>/<test>" or "FAIL: <kernel>/<test>: why" per test
+# (tests/vm/parse-log.sh), and "RETRY: <kernel>/boot (why)" before them
+# for a boot it retried (see retry_reason).
 # Profiles change the machine for the cases that need another one:
 #   default     the full rig; cases in tests/vm/guest/cases/
 #   nointremap  the IOMMU without interrupt remapping; profiles/nointremap/
@@ -103,6 +105,8 @@ new_disk() {
 	esac
 }
 log=$run/console.log
+label=$short
+[ "$profile" = default ] || label=$short-$profile
 if [ -n "$demo" ]; then
 	append="$append pciassign.demo quiet"
 	# Narrate live: the guest's DEMO lines as they arrive.
@@ -177,9 +181,10 @@ boot() {
 # patching: an int3 oops while the kernel boots, or, later, every vCPU
 # stuck at one instruction (seen: finish_task_switch's static-branch site,
 # patched when KVM first registers preempt notifiers) with the soft-lockup
-# watchdog firing. One such run is retried, and says so: a crash before
-# userspace, or a lockup whose reports hold no pciassign frame. A lockup
-# with pciassign code on a stack is never retried.
+# watchdog firing. Such a boot is retried once (retry_reason) if no case
+# has reported yet: a crash before userspace, or a lockup whose reports
+# hold no pciassign frame. A lockup with pciassign code on a stack is
+# never retried.
 tcg_wedged() {
 	grep -aq 'watchdog: BUG: soft lockup' "$log" &&
 		! sed -n '/watchdog: BUG: soft lockup/,$p' "$log" | grep -aq '\[pciassign\]'
@@ -205,31 +210,54 @@ tcg_timer_lost() {
 		! echo "$stall" | grep -aq '\[pciassign\]'
 }
 
+# retry_reason: sets $why, why the boot that just ended may be booted
+# once more (empty: it may not), and $judge, how much of its console
+# parse-log.sh still judges: all of it, the part before the wedge's
+# report, or none for a boot that never reached userspace (nothing of
+# pciassign has run there). A boot that reported any result (a case
+# finished) is judged as it is, never booted over.
+retry_reason() {
+	why="" judge=all
+	grep -aq '^PA-RESULT ' "$run/results.log" "$log" && return 0
+	if ! grep -aq '^PA-BOOT' "$log"; then
+		judge=none
+		why="the guest kernel died or hung before userspace ($(grep -aE -m1 'Oops|panic|BUG' "$log" | tr -d '\r'))"
+	elif tcg_wedged; then
+		judge=before-report
+		why="the guest wedged with no pciassign code on any lockup stack ($(grep -a -m1 'soft lockup' "$log" | tr -d '\r'))"
+	elif [ "$qrc" = 0 ] && ! grep -aq '^PA-DONE' "$log" "$run/results.log" &&
+		! grep -aqE 'Kernel panic|Oops|BUG:|double fault|general protection|Call Trace:' "$log"; then
+		# With -no-reboot, QEMU ends with 0 when the machine resets. A
+		# kernel that panics (panic=1) or oopses says so first; a reset
+		# with no word at all was a triple fault of the emulated CPU
+		# (seen once while a nested guest ran).
+		why="the guest machine reset itself with no kernel message after: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100)"
+	elif [ -f "$run/idle-wedged" ]; then
+		why="the guest went idle for good after PA-BOOT ($(cat "$run/idle-wedged"), last line: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100))"
+	elif tcg_timer_lost; then
+		judge=before-report
+		why="a guest CPU halted and its timer never fired again ($(grep -a -m1 "timer wakeup didn't happen" "$log" | tr -d '\r'))"
+	fi
+	return 0
+}
+
 boot
-if ! grep -aq '^PA-BOOT' "$log"; then
-	cp "$log" "$run/console-failed-boot.log"
-	echo "PA-INFO: the guest kernel died before userspace ($(grep -aE -m1 'Oops|panic|BUG' "$log" | tr -d '\r')); retrying the boot once" >&2
-	boot
-elif tcg_wedged; then
-	cp "$log" "$run/console-wedged.log"
-	echo "PA-INFO: the guest wedged with no pciassign code on any lockup stack ($(grep -a -m1 'soft lockup' "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
-	boot
-elif [ "$qrc" = 0 ] && ! grep -aq '^PA-DONE' "$log" && ! grep -aq '^PA-DONE' "$run/results.log" &&
-	! grep -aqE 'Kernel panic|Oops|BUG:|double fault|general protection|Call Trace:' "$log"; then
-	# With -no-reboot, QEMU ends with 0 when the machine resets. A kernel
-	# that panics (panic=1) or oopses says so first; a reset with no word
-	# at all was a triple fault of the emulated CPU (seen once while a
-	# nested guest ran).
-	cp "$log" "$run/console-wedged.log"
-	echo "PA-INFO: the guest machine reset itself with no kernel message after: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100); kept as console-wedged.log; retrying the boot once" >&2
-	boot
-elif [ -f "$run/idle-wedged" ]; then
-	cp "$log" "$run/console-wedged.log"
-	echo "PA-INFO: the guest went idle for good after PA-BOOT ($(cat "$run/idle-wedged"), last line: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-100)); kept as console-wedged.log; retrying the boot once" >&2
-	boot
-elif tcg_timer_lost; then
-	cp "$log" "$run/console-wedged.log"
-	echo "PA-INFO: a guest CPU halted and its timer never fired again ($(grep -a -m1 "timer wakeup didn't happen" "$log" | tr -d '\r')); kept as console-wedged.log; retrying the boot once" >&2
+first=()
+retry_reason
+if [ -n "$why" ]; then
+	# The first boot's files stay, and so does its kernel log's verdict
+	# up to the wedge (parse-log.sh judges it as kernel-log-clean-boot1).
+	mkdir -p "$run/boot1"
+	mv "$log" "$run/results.log" "$run/qemu.out" "$run/boot1/"
+	case $judge in
+	all) first=("$run/boot1/console.log") ;;
+	before-report)
+		sed -E '/soft lockup|rcu_preempt (self-)?detected stall/,$d' "$run/boot1/console.log" \
+			>"$run/boot1/console-before-wedge.log"
+		first=("$run/boot1/console-before-wedge.log")
+		;;
+	esac
+	echo "RETRY: ${label}/boot ($why; the first boot's logs: $run/boot1/)"
 	boot
 fi
 note "guest finished in $(($(date +%s) - start)) s (qemu status $qrc)"
@@ -241,8 +269,6 @@ if [ -n "$demo" ]; then
 	tail -n 30 "$log" >&2
 	exit 1
 fi
-label=$short
-[ "$profile" = default ] || label=$short-$profile
 if [ "$profile" = linux ]; then
 	# What the nested guest wrote through the assigned nvme reached the
 	# disk: a host-side verdict among the guest's.
@@ -253,4 +279,4 @@ if [ "$profile" = linux ]; then
 			"$LG_GUEST_OFF" >>"$run/results.log"
 	fi
 fi
-exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$label" "$log" "$qrc" "$run/results.log"
+exec "$PCIASSIGN_TOP/tests/vm/parse-log.sh" "$label" "$log" "$qrc" "$run/results.log" "${first[@]}"

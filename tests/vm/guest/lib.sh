@@ -8,6 +8,12 @@ report() {
 	return 0
 }
 
+# expect NAME...: results this case will report. parse-log.sh fails every
+# expected name that never got a PA-RESULT line (a crash, an early exit).
+expect() {
+	report "PA-EXPECT $*"
+}
+
 result() {
 	# result NAME PASS|FAIL|SKIP [why...]
 	name=$1 verdict=$2
@@ -16,6 +22,31 @@ result() {
 }
 pass() { result "$1" PASS; }
 fail() { n=$1; shift; result "$n" FAIL "$@"; }
+
+# Why a command ended with status $1: "exited with status N" or "killed by
+# signal N (NAME)".
+exit_why() {
+	if [ "$1" -gt 128 ] && [ "$1" -lt 160 ]; then
+		echo "killed by signal $(($1 - 128)) ($(kill -l $(($1 - 128))))"
+	else
+		echo "exited with status $1"
+	fi
+}
+
+# run_prog PROG ARGS...: run a test program (vmtest.h). Its results are
+# checked against what it declared (PA-EXPECT); a non-zero exit or a
+# signal, even after its last result, fails the case: run-cases reads
+# $PA_CASE_ERRS. vmtest.h fails a program not started this way.
+run_prog() {
+	PA_PROG=$(basename "$1") "$@"
+	rc_=$?
+	if [ $rc_ -ne 0 ]; then
+		why_="$(basename "$1") $(exit_why $rc_)"
+		echo "PA-INFO $PA_CASE: $why_"
+		[ -n "$PA_CASE_ERRS" ] && echo "$why_" >>"$PA_CASE_ERRS"
+	fi
+	return $rc_
+}
 
 # check NAME CMD...: PASS if the command succeeds, else FAIL with its output.
 check() {

@@ -857,6 +857,7 @@ int main(int argc, char **argv)
 	}
 	bdf = argv[1];
 	start = vmpin();
+	vt_expect("dma-no-leak");
 	vt_run("dma", cases, sizeof(cases) / sizeof(cases[0]));
 	teardown();
 	vt_report("PA-RESULT dma-no-leak %s VmPin %ld kB at start, %ld kB at end",

@@ -62,6 +62,7 @@ struct fuzzer {
 	FILE *log;
 	int id;
 	sigjmp_buf jb;
+	volatile sig_atomic_t jb_set;	/* jb is live: a fault may jump there */
 };
 
 static __thread struct fuzzer *self;
@@ -333,11 +334,19 @@ static void op_rw(struct fuzzer *f)
 	check_errno("pread/pwrite", r);
 }
 
-static void on_sigbus(int sig)
+/*
+ * SIGBUS/SIGSEGV: expected only while op_mmap touches a mapping (the device
+ * may stop decoding). A fault anywhere else is a bug of the fuzzer or the
+ * kernel: die of it, so that run_prog reports the signal.
+ */
+static void on_fault(int sig)
 {
-	(void)sig;
-	if (self)
+	if (self && self->jb_set) {
+		self->jb_set = 0;
 		siglongjmp(self->jb, 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void op_mmap(struct fuzzer *f)
@@ -357,9 +366,11 @@ static void op_mmap(struct fuzzer *f)
 		return;
 	}
 	if (!sigsetjmp(f->jb, 1)) {
+		f->jb_set = 1;
 		for (size_t i = 0; i < len / 4; i += 256)
 			(void)p[i];	/* read only: writes could start DMA */
 	}
+	f->jb_set = 0;
 	munmap((void *)p, len);
 }
 
@@ -494,7 +505,7 @@ int main(int argc, char **argv)
 		{ "run", run },
 		{ "reattach", reattach },
 	};
-	struct sigaction sa = { .sa_handler = on_sigbus };
+	struct sigaction sa = { .sa_handler = on_fault };
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: %s SEED OPS THREADS BDF...\n", argv[0]);
