@@ -43,6 +43,7 @@
 #include "../../../user/lib/vconfig.c"
 #include "../../../user/lib/vconfig_caps.c"
 #include "../../../user/lib/vconfig_pcie.c"
+#include "../../../user/lib/vconfig_ext.c"
 
 #define MIB		(1ULL << 20)
 #define HPAGE		(2ULL << 20)
