@@ -60,6 +60,7 @@ struct pa_device {
 	bool needs_reset;		/* released while reset was impossible */
 	u64 dirty_ctx;			/* the context that left it so */
 	bool no_reset_logged;		/* "attached without a reset" said */
+	bool reset_refusal_logged;	/* a refusal for want of a reset said */
 	pid_t owner_pid;		/* tgid of the attacher */
 	struct pa_grant grant;		/* who may attach it */
 	bool grant_refusal_logged;	/* once per device and grant */

@@ -176,8 +176,10 @@ static int pa_reset_now(struct pa_device *padev, struct pa_context *ctx,
 		while ((ret = pci_try_reset_function(pdev)) == -EAGAIN && --tries)
 			msleep(PA_RESET_RETRY_MS);
 out:
-	if (!ret)
+	if (!ret) {
 		padev->needs_reset = false;
+		padev->reset_refusal_logged = false;
+	}
 	return ret;
 }
 
@@ -207,10 +209,14 @@ int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx)
 		 */
 		if (!padev->needs_reset || padev->dirty_ctx == ctx->id)
 			return 0;
-		pci_info(pdev, "attach refused: only a slot/bus reset can reset it, and another function there is in use\n");
+		if (!padev->reset_refusal_logged)
+			pci_info(pdev, "attach refused: only a slot/bus reset can reset it, and another function there is in use\n");
+		padev->reset_refusal_logged = true;
 		return -EBUSY;
 	default:
-		pci_info(pdev, "attach refused: reset failed (%d)\n", ret);
+		if (!padev->reset_refusal_logged)
+			pci_info(pdev, "attach refused: reset failed (%d)\n", ret);
+		padev->reset_refusal_logged = true;
 		return ret;
 	}
 }
