@@ -105,6 +105,10 @@ static inline bool pa_compat_msix_can_alloc_dyn(struct pci_dev *pdev)
 #endif
 }
 
+/* 1 when the kernel has dynamic MSI-X allocation at all (6.2). */
+#define PA_COMPAT_MSIX_DYN_ALLOC \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))
+
 static inline int pa_compat_msix_alloc_at(struct pci_dev *pdev,
 					  unsigned int index)
 {

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "pciassign.h"
 
 void pa_context_get(struct pa_context *ctx)
@@ -91,6 +92,37 @@ static long pa_ioctl_get_version(void __user *uarg)
 	return pa_copy_out(uarg, &v, v.argsz, sizeof(v));
 }
 
+/* Whether this module, on this kernel, has @ext: 1 or 0, never an error. */
+static int pa_extension_supported(u32 ext)
+{
+	switch (ext) {
+	case PCIASSIGN_EXT_DEVICE_GRANTS:
+	case PCIASSIGN_EXT_RESET_SET:
+	case PCIASSIGN_EXT_IOMMU_INFO_RANGES:
+	case PCIASSIGN_EXT_DEVICE_INFO_CAPS:
+		return 1;
+	case PCIASSIGN_EXT_MSIX_DYNAMIC:
+		return PA_COMPAT_MSIX_DYN_ALLOC;
+	case PCIASSIGN_EXT_NETLINK_ADMIN_EVENTS:
+		return PA_COMPAT_EVENTS_PRIVATE;
+	default:
+		return 0;
+	}
+}
+
+static long pa_ioctl_check_extension(void __user *uarg)
+{
+	struct pciassign_check_extension ce;
+	int ret;
+
+	ret = pa_copy_args(&ce, sizeof(ce), sizeof(ce), uarg);
+	if (ret)
+		return ret;
+	if (ce.flags)
+		return -EINVAL;
+	return pa_extension_supported(ce.extension);
+}
+
 static long pa_ctx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct pa_context *ctx = file->private_data;
@@ -107,6 +139,8 @@ static long pa_ctx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pa_dma_ioctl_unmap(ctx, uarg);
 	case PCIASSIGN_ATTACH_DEVICE:
 		return pa_ioctl_attach(ctx, uarg);
+	case PCIASSIGN_CHECK_EXTENSION:
+		return pa_ioctl_check_extension(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "pciassign.h"
 
 /* Lock @padev if @file still owns it; else return -ENODEV unlocked. */
@@ -26,19 +27,79 @@ static void pa_device_leave(struct pa_device *padev)
 	mutex_unlock(&padev->lock);
 }
 
+/* Where the chain starts: capabilities are 8-byte aligned. */
+#define PA_DEVICE_INFO_CHAIN	ALIGN(sizeof(struct pciassign_device_info), 8)
+
+/* Every capability DEVICE_INFO may chain, in the order it chains them. */
+struct pa_device_info_caps {
+	struct pciassign_device_info_cap_pci_id id;
+	struct pciassign_device_info_cap_msix msix;
+};
+
+/* Build @pdev's capability chain; returns its size. */
+static size_t pa_device_info_chain(struct pci_dev *pdev,
+				   struct pa_device_info_caps *caps)
+{
+	size_t len = sizeof(caps->id);
+
+	memset(caps, 0, sizeof(*caps));
+	caps->id.header.id = PCIASSIGN_DEVICE_INFO_CAP_PCI_ID;
+	caps->id.header.version = 1;
+	caps->id.subsystem_vendor = pdev->subsystem_vendor;
+	caps->id.subsystem_device = pdev->subsystem_device;
+	caps->id.class_code = pdev->class;
+	caps->id.revision = pdev->revision;
+
+	if (pdev->msix_cap) {
+		caps->id.header.next = PA_DEVICE_INFO_CHAIN + len;
+		caps->msix.header.id = PCIASSIGN_DEVICE_INFO_CAP_MSIX;
+		caps->msix.header.version = 1;
+		caps->msix.table_size = max(pci_msix_vec_count(pdev), 0);
+		if (pa_compat_msix_can_alloc_dyn(pdev))
+			caps->msix.flags |= PCIASSIGN_CAP_MSIX_DYNAMIC;
+		len += sizeof(caps->msix);
+	}
+	return len;
+}
+
+/*
+ * Without PCIASSIGN_DEVICE_INFO_CAPS in @flags the call is what it always
+ * was (argsz rules of pa_copy_args, argsz never rewritten), so a caller
+ * that reuses its structure is never written past it. With it, bytes past
+ * the structure are output space for the chain, and argsz comes back as
+ * the size the whole chain needs.
+ */
 static long pa_ioctl_device_info(struct pa_device *padev, struct file *file,
 				 void __user *uarg)
 {
+	const size_t minsz = offsetofend(struct pciassign_device_info, num_irqs);
 	struct pci_dev *pdev = padev->pdev;
 	struct pciassign_device_info info;
+	struct pa_device_info_caps caps;
+	size_t chainsz;
+	bool want_caps;
+	u32 argsz, flags;
 	int ret;
 
-	ret = pa_copy_args(&info, offsetofend(struct pciassign_device_info, num_irqs),
-			   sizeof(info), uarg);
-	if (ret)
-		return ret;
-	if (info.flags)
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < minsz)
 		return -EINVAL;
+	if (get_user(flags, (u32 __user *)uarg + 1))
+		return -EFAULT;
+	want_caps = flags & PCIASSIGN_DEVICE_INFO_CAPS;
+	if (want_caps) {
+		memset(&info, 0, sizeof(info));
+		if (copy_from_user(&info, uarg, min_t(size_t, argsz, sizeof(info))))
+			return -EFAULT;
+	} else {
+		ret = pa_copy_args(&info, minsz, sizeof(info), uarg);
+		if (ret)
+			return ret;
+	}
+	if (info.flags & ~PCIASSIGN_DEVICE_INFO_CAPS)
+		return -EINVAL;
+	info.flags = 0;
 
 	mutex_lock(&padev->lock);
 	if (padev->revoked || padev->file != file)
@@ -58,7 +119,19 @@ static long pa_ioctl_device_info(struct pa_device *padev, struct file *file,
 	info.devfn = pdev->devfn;
 	info.vendor = pdev->vendor;
 	info.device = pdev->device;
-	return pa_copy_out(uarg, &info, info.argsz, sizeof(info));
+	info.cap_offset = 0;
+
+	if (want_caps) {
+		chainsz = pa_device_info_chain(pdev, &caps);
+		info.flags |= PCIASSIGN_DEVICE_INFO_CAPS;
+		info.argsz = PA_DEVICE_INFO_CHAIN + chainsz;
+		if (argsz >= info.argsz) {
+			if (copy_to_user(uarg + PA_DEVICE_INFO_CHAIN, &caps, chainsz))
+				return -EFAULT;
+			info.cap_offset = PA_DEVICE_INFO_CHAIN;
+		}
+	}
+	return pa_copy_out(uarg, &info, argsz, sizeof(info));
 }
 
 static long pa_ioctl_device_reset(struct pa_device *padev, void __user *uarg)

@@ -31,17 +31,10 @@ int pa_copy_args(void *dst, size_t minsz, size_t maxsz, const void __user *uarg)
 	if (argsz > PAGE_SIZE)
 		return -E2BIG;
 
-	if (argsz > maxsz) {
-		ret = check_zeroed_user(uarg + maxsz, argsz - maxsz);
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return -E2BIG;
-	}
-
-	memset(dst, 0, maxsz);
-	if (copy_from_user(dst, uarg, min_t(size_t, argsz, maxsz)))
-		return -EFAULT;
+	/* Zero-fills a short copy, -E2BIG on a non-zero unknown tail. */
+	ret = copy_struct_from_user(dst, maxsz, uarg, argsz);
+	if (ret)
+		return ret;
 	/* Keep what userspace said it passed; callers answer within it. */
 	*(u32 *)dst = argsz;
 	return 0;

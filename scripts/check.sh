@@ -102,6 +102,8 @@ step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
 exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke
 
 build_step kmod/checkpatch "$PCIASSIGN_TOP/scripts/checkpatch.sh"
+# The netlink YAML spec against its header and the generated name table.
+step netlink-spec "$PCIASSIGN_TOP/scripts/check-netlink-spec.sh"
 # The linux profile's "clean" check over sample kernel logs.
 step nested-clean-filter "$PCIASSIGN_TOP/tests/vm/nested/test-clean-filter.sh"
 

@@ -34,7 +34,7 @@ pkgs=(build-essential gcc make pkg-config kmod cpio gzip xz-utils
       libnl-3-dev libnl-genl-3-dev libcmocka-dev dkms sparse
       python3 pciutils clang libclang-rt-14-dev
       debhelper dh-dkms dpkg-dev fakeroot groff-base man-db udev
-      debootstrap)
+      debootstrap python3-yaml lintian)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

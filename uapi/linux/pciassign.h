@@ -16,6 +16,12 @@
  * aligned so the layout is the same for 32- and 64-bit userspace.
  *
  * Errors are returned as -1/errno by the ioctl() system call.
+ *
+ * Ioctl numbers (PCIASSIGN_IO(nr), type 0xD9, no size encoded): context fd
+ * ioctls take nr 0-15, device fd ioctls nr 16-31; the two ranges never
+ * overlap, so an ioctl sent to the wrong kind of fd is -ENOTTY. New ioctls
+ * take the next free nr of their range. What a module supports beyond the
+ * API version is asked with PCIASSIGN_CHECK_EXTENSION.
  */
 #ifndef _UAPI_LINUX_PCIASSIGN_H
 #define _UAPI_LINUX_PCIASSIGN_H
@@ -168,6 +174,79 @@ struct pciassign_attach {
 };
 #define PCIASSIGN_ATTACH_DEVICE		PCIASSIGN_IO(4)
 
+/*
+ * Extensions PCIASSIGN_CHECK_EXTENSION knows. Numbers are never reused;
+ * 0 is no extension (answered 0).
+ */
+enum pciassign_extension {
+	/* sysfs "owner" grants who may attach a device (uid or gid). */
+	PCIASSIGN_EXT_DEVICE_GRANTS = 1,
+	/*
+	 * DEVICE_RESET resets a function without a reset of its own with its
+	 * slot or bus; DEVICE_INFO reports PCIASSIGN_DEVICE_INFO_RESET_SET.
+	 */
+	PCIASSIGN_EXT_RESET_SET = 2,
+	/*
+	 * This kernel allocates MSI-X vectors one by one while MSI-X is
+	 * enabled (6.2 and later) rather than the whole table at enable.
+	 * A device whose interrupt domain cannot still gets the whole table:
+	 * see PCIASSIGN_DEVICE_INFO_CAP_MSIX.
+	 */
+	PCIASSIGN_EXT_MSIX_DYNAMIC = 3,
+	/*
+	 * Only CAP_NET_ADMIN may join the netlink "events" group, and events
+	 * carry PCIASSIGN_A_OWNER_PID. Without it the group is open to all
+	 * and events leave the PID out.
+	 */
+	PCIASSIGN_EXT_NETLINK_ADMIN_EVENTS = 4,
+	/* IOMMU_INFO reports the usable IOVA ranges of the domain. */
+	PCIASSIGN_EXT_IOMMU_INFO_RANGES = 5,
+	/* DEVICE_INFO carries a capability chain (@cap_offset). */
+	PCIASSIGN_EXT_DEVICE_INFO_CAPS = 6,
+};
+
+/**
+ * struct pciassign_check_extension - PCIASSIGN_CHECK_EXTENSION argument
+ * @argsz: size of this structure
+ * @flags: must be 0
+ * @extension: in: enum pciassign_extension
+ *
+ * Valid on a context fd. Returns 1 if the running module supports
+ * @extension, 0 if it does not or does not know the number; never fails
+ * for an unknown extension. Extensions may answer more than 1 in the
+ * future (a count or a level); any positive value means supported.
+ */
+struct pciassign_check_extension {
+	__u32 argsz;
+	__u32 flags;
+	__u32 extension;
+};
+#define PCIASSIGN_CHECK_EXTENSION	PCIASSIGN_IO(5)
+
+/* ------------------------------------------------------------------------ */
+/* Capability chains of info structures                                     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct pciassign_info_cap_header - header of one capability of a chain
+ * @id: what the capability is (PCIASSIGN_<IOCTL>_CAP_* of its ioctl)
+ * @version: layout version of that capability, from 1
+ * @next: offset of the next capability from the start of the info
+ *        structure, 0 at the end of the chain
+ *
+ * An info structure with a chain has a @cap_offset field (offset of the
+ * first capability from the structure's start, 0: none) and a *_CAPS flag.
+ * The chain lies within argsz: when argsz is too small to hold it, the
+ * ioctl succeeds, sets the flag, leaves @cap_offset 0 and returns in
+ * @argsz the size needed; call again with a buffer that large. A
+ * capability is 8-byte aligned; skip ids and versions you do not know.
+ */
+struct pciassign_info_cap_header {
+	__u16 id;
+	__u16 version;
+	__u32 next;
+};
+
 /* ------------------------------------------------------------------------ */
 /* Device fd ioctls                                                         */
 /* ------------------------------------------------------------------------ */
@@ -199,7 +278,8 @@ enum pciassign_irq_index {
 
 /**
  * struct pciassign_device_info - PCIASSIGN_DEVICE_INFO argument
- * @argsz: size of this structure
+ * @argsz: in: size of this structure plus room for the capability chain;
+ *         out: the size the structure and its whole chain need
  * @flags: in: 0; out: PCIASSIGN_DEVICE_INFO_* bits
  * @num_regions: out: PCIASSIGN_NUM_REGIONS
  * @num_irqs: out: PCIASSIGN_NUM_IRQS
@@ -208,7 +288,13 @@ enum pciassign_irq_index {
  * @devfn: out: device/function
  * @vendor: out: vendor ID
  * @device: out: device ID
- * @reserved: out: 0
+ * @cap_offset: out: offset of the first capability (struct
+ *              pciassign_info_cap_header) from the start of this
+ *              structure, 0 when there is none or it did not fit
+ *
+ * The fixed part never grows: new information comes as capabilities
+ * (PCIASSIGN_DEVICE_INFO_CAP_*). Bytes past it are output space only and
+ * are not checked.
  */
 struct pciassign_device_info {
 	__u32 argsz;
@@ -218,6 +304,8 @@ struct pciassign_device_info {
 #define PCIASSIGN_DEVICE_INFO_REVOKED	(1U << 2)	/* taken back by the host */
 /* The reset is of the slot or bus: it reaches the other functions there. */
 #define PCIASSIGN_DEVICE_INFO_RESET_SET	(1U << 3)
+/* A capability chain exists (it may not have fit in argsz). */
+#define PCIASSIGN_DEVICE_INFO_CAPS	(1U << 4)
 	__u32 num_regions;
 	__u32 num_irqs;
 	__u16 segment;
@@ -225,9 +313,47 @@ struct pciassign_device_info {
 	__u8 devfn;
 	__u16 vendor;
 	__u16 device;
-	__u32 reserved;
+	__u32 cap_offset;
 };
 #define PCIASSIGN_DEVICE_INFO		PCIASSIGN_IO(16)
+
+/**
+ * struct pciassign_device_info_cap_pci_id - DEVICE_INFO capability 1
+ * @header: id PCIASSIGN_DEVICE_INFO_CAP_PCI_ID, version 1
+ * @subsystem_vendor: subsystem vendor ID
+ * @subsystem_device: subsystem ID
+ * @class_code: class code (base class, subclass, programming interface)
+ * @revision: revision ID
+ * @reserved: 0
+ *
+ * Always present.
+ */
+struct pciassign_device_info_cap_pci_id {
+	struct pciassign_info_cap_header header;
+	__u16 subsystem_vendor;
+	__u16 subsystem_device;
+	__u32 class_code;
+	__u8 revision;
+	__u8 reserved[7];
+};
+#define PCIASSIGN_DEVICE_INFO_CAP_PCI_ID	1
+
+/**
+ * struct pciassign_device_info_cap_msix - DEVICE_INFO capability 2
+ * @header: id PCIASSIGN_DEVICE_INFO_CAP_MSIX, version 1
+ * @flags: PCIASSIGN_CAP_MSIX_* bits
+ * @table_size: number of MSI-X table entries
+ *
+ * Present when the function has an MSI-X capability.
+ */
+struct pciassign_device_info_cap_msix {
+	struct pciassign_info_cap_header header;
+	__u32 flags;
+/* Vectors are allocated one by one while enabled, not the whole table. */
+#define PCIASSIGN_CAP_MSIX_DYNAMIC	(1U << 0)
+	__u32 table_size;
+};
+#define PCIASSIGN_DEVICE_INFO_CAP_MSIX		2
 
 /**
  * struct pciassign_region_info - PCIASSIGN_REGION_INFO argument

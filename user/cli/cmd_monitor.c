@@ -137,6 +137,12 @@ static int admin(struct cli *c, const char *cmd, int (*fn)(const char *bdf))
 			break;
 		}
 	}
+	if (r && *pa_netlink_error_message()) {
+		size_t n = strlen(msg);
+
+		/* The module's own words (extended ack), after ours. */
+		snprintf(msg + n, sizeof(msg) - n, " (kernel: %s)", pa_netlink_error_message());
+	}
 	if (r)
 		cli_err("%s", msg);
 	if (c->json) {

@@ -57,6 +57,12 @@ int pa_context_open(void);
 
 /* Query the module's versions on a context fd. */
 int pa_get_version(int ctx_fd, struct pa_version *out);
+/*
+ * Whether the module has extension @ext (enum pciassign_extension of
+ * <linux/pciassign.h>): 1 (or more) yes, 0 no or unknown to it, -errno.
+ * A module older than the ioctl (ENOTTY) answers 0.
+ */
+int pa_check_extension(int ctx_fd, unsigned int ext);
 
 /* ==================== host discovery ==================== */
 /*
@@ -244,6 +250,11 @@ int pa_devices_dump(struct pa_event *out, size_t max);
 /* Admin requests (CAP_NET_ADMIN): ask the owner to release, or revoke. */
 int pa_device_request_release(const char *bdf);
 int pa_device_revoke(const char *bdf);
+/*
+ * The module's own message (netlink extended ack) for this thread's last
+ * failed request above, or "" when it gave none.
+ */
+const char *pa_netlink_error_message(void);
 
 const char *pa_event_name(int type);
 const char *pa_state_name(int state);

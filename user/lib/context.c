@@ -29,3 +29,13 @@ int pa_get_version(int ctx_fd, struct pa_version *out)
 	out->patch = v.module_patch;
 	return 0;
 }
+
+int pa_check_extension(int ctx_fd, unsigned int ext)
+{
+	struct pciassign_check_extension ce = { .argsz = sizeof(ce), .extension = ext };
+	int r = ioctl(ctx_fd, PCIASSIGN_CHECK_EXTENSION, &ce);
+
+	if (r < 0)
+		return errno == ENOTTY ? 0 : -errno;
+	return r;
+}

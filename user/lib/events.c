@@ -10,12 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 #include <linux/pciassign_netlink.h>
 
 #include "libpciassign.h"
+#include "netlink_names.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* The kernel's extended-ack message of this thread's last failed request. */
+static __thread char pa_nl_errmsg[256];
+
+const char *pa_netlink_error_message(void)
+{
+	return pa_nl_errmsg;
+}
 
 struct pa_events {
 	struct nl_sock *sock;
@@ -36,6 +51,9 @@ static int pa_genl_socket(struct nl_sock **out, int *family)
 		nl_socket_free(sock);
 		return -ECONNREFUSED;
 	}
+	/* Ask for the kernel's error messages; older kernels just say no. */
+	setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &(int){ 1 }, sizeof(int));
 	*family = genl_ctrl_resolve(sock, PCIASSIGN_GENL_NAME);
 	if (*family < 0) {
 		nl_socket_free(sock);
@@ -216,11 +234,41 @@ static int pa_dump_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * NLMSGERR_ATTR_MSG of an error message with extended-ack TLVs: they
+ * follow struct nlmsgerr and, unless NLM_F_CAPPED, the echoed request.
+ */
+static void pa_save_ext_ack(const struct nlmsgerr *err)
+{
+	const struct nlmsghdr *nlh = (const void *)((const char *)err - NLMSG_HDRLEN);
+	const char *p, *end = (const char *)nlh + nlh->nlmsg_len;
+	size_t payload = sizeof(*err);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		payload += err->msg.nlmsg_len - NLMSG_HDRLEN;
+	for (p = (const char *)err + NLMSG_ALIGN(payload); p + NLA_HDRLEN <= end;) {
+		const struct nlattr *a = (const void *)p;
+
+		if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+			snprintf(pa_nl_errmsg, sizeof(pa_nl_errmsg), "%.*s",
+				 (int)(a->nla_len - NLA_HDRLEN), p + NLA_HDRLEN);
+			return;
+		}
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
 /* Keep the kernel's own errno: libnl folds it into coarser NLE_ codes. */
 static int pa_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 {
 	(void)nla;
 	*(int *)arg = err->error;
+	if (err->error)
+		pa_save_ext_ack(err);
 	return NL_STOP;
 }
 
@@ -232,6 +280,7 @@ static int pa_genl_request(int cmd, int flags, const char *bdf,
 	struct nl_msg *msg;
 	int family, ret, kerr = 0;
 
+	pa_nl_errmsg[0] = '\0';
 	ret = pa_genl_socket(&sock, &family);
 	if (ret)
 		return ret;
@@ -284,35 +333,22 @@ int pa_device_revoke(const char *bdf)
 	return pa_genl_request(PCIASSIGN_CMD_DEV_REVOKE, NLM_F_ACK, bdf, NULL, NULL);
 }
 
+/* The names are the YAML spec's (netlink_names.h is generated from it). */
 const char *pa_event_name(int type)
 {
-	static const char *const names[] = {
-		[PA_EVENT_BOUND] = "bound",
-		[PA_EVENT_UNBOUND] = "unbound",
-		[PA_EVENT_ATTACHED] = "attached",
-		[PA_EVENT_RELEASE_REQUESTED] = "release-requested",
-		[PA_EVENT_RELEASED] = "released",
-		[PA_EVENT_REVOKED] = "revoked",
-		[PA_EVENT_ERROR] = "error",
-	};
-
-	if (type < 0 || (size_t)type >= sizeof(names) / sizeof(names[0]))
+	if (type < 0 || (size_t)type >= sizeof(pa_nl_event_names) / sizeof(pa_nl_event_names[0]) ||
+	    !pa_nl_event_names[type])
 		return "unknown";
-	return names[type];
+	return pa_nl_event_names[type];
 }
 
 const char *pa_state_name(int state)
 {
-	static const char *const names[] = {
-		[PA_STATE_BOUND] = "bound",
-		[PA_STATE_ATTACHED] = "attached",
-		[PA_STATE_RELEASING] = "releasing",
-		[PA_STATE_REVOKED] = "revoked",
-	};
-
-	if (state < 0 || (size_t)state >= sizeof(names) / sizeof(names[0]))
+	if (state < 0 ||
+	    (size_t)state >= sizeof(pa_nl_dev_state_names) / sizeof(pa_nl_dev_state_names[0]) ||
+	    !pa_nl_dev_state_names[state])
 		return "unknown";
-	return names[state];
+	return pa_nl_dev_state_names[state];
 }
 
 /* JSON string escaping for the only free-form field, the reason. */

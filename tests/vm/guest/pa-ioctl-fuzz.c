@@ -240,9 +240,11 @@ static void op_info(struct fuzzer *f)
 	struct pciassign_irq_info qi = { .argsz = sizeof(qi) };
 	struct pciassign_device_info di = { .argsz = sizeof(di) };
 	struct pciassign_version v = { .argsz = sizeof(v) };
+	struct pciassign_check_extension ce = { .argsz = sizeof(ce) };
+	struct pciassign_device_info *dc = (void *)buf;
 
 	memset(buf, 0, sizeof(buf));
-	switch (below(f, 5)) {
+	switch (below(f, 7)) {
 	case 0:
 		ii->argsz = chance(f, 50) ? sizeof(buf) : edge_argsz(f, sizeof(*ii));
 		if (ii->argsz > sizeof(buf) && ii->argsz != UINT32_MAX)
@@ -266,6 +268,29 @@ static void op_info(struct fuzzer *f)
 		di.flags = edge_flags(f, 0);
 		check_errno("DEVICE_INFO",
 			    ioctl(pick_fd(f, dev_fds, MAX_DEV), PCIASSIGN_DEVICE_INFO, &di));
+		break;
+	case 4:
+		/* The capability chain: any argsz, the chain lands within it. */
+		memset(buf, (int)below(f, 256), sizeof(buf));
+		memset(dc, 0, sizeof(*dc));
+		dc->argsz = chance(f, 50) ? (uint32_t)below(f, 128) : edge_argsz(f, sizeof(*dc));
+		if (dc->argsz > sizeof(buf) && dc->argsz != UINT32_MAX)
+			dc->argsz = sizeof(buf);
+		dc->flags = chance(f, 80) ? PCIASSIGN_DEVICE_INFO_CAPS :
+			    edge_flags(f, PCIASSIGN_DEVICE_INFO_CAPS);
+		check_errno("DEVICE_INFO_CAPS",
+			    ioctl(pick_fd(f, dev_fds, MAX_DEV), PCIASSIGN_DEVICE_INFO, dc));
+		break;
+	case 5:
+		ce.extension = (uint32_t)(chance(f, 70) ? below(f, 10) : rnd(f));
+		ce.flags = edge_flags(f, 0);
+		if (chance(f, 10))
+			ce.argsz = edge_argsz(f, sizeof(ce));
+		if (ce.argsz > sizeof(ce))
+			ce.argsz = sizeof(ce);
+		check_errno("CHECK_EXTENSION",
+			    ioctl(pick_fd(f, chance(f, 90) ? ctx_fds : dev_fds, MAX_CTX),
+				  PCIASSIGN_CHECK_EXTENSION, &ce));
 		break;
 	default:
 		v.argsz = edge_argsz(f, sizeof(v));

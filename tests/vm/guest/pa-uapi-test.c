@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/pciassign.h>
 
@@ -124,6 +125,85 @@ static int unknown_ioctl(void)
 	return 0;
 }
 
+static int check_ext(int fd, uint32_t ext)
+{
+	struct pciassign_check_extension ce = { .argsz = sizeof(ce), .extension = ext };
+
+	return ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &ce);
+}
+
+/* Dynamic MSI-X allocation came with 6.2. */
+static int kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return -1;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static int ext_known(void)
+{
+	int fd = open_ctx(), r;
+
+	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_DEVICE_GRANTS) == 1);
+	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_RESET_SET) == 1);
+	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_IOMMU_INFO_RANGES) == 1);
+	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_DEVICE_INFO_CAPS) == 1);
+	r = check_ext(fd, PCIASSIGN_EXT_MSIX_DYNAMIC);
+	VT_ASSERT(r == kernel_at_least(6, 2));
+	r = check_ext(fd, PCIASSIGN_EXT_NETLINK_ADMIN_EVENTS);
+	/* Every rig kernel has GENL_MCAST_CAP_NET_ADMIN (Debian's 6.1 too). */
+	VT_ASSERT(r == 1);
+	close(fd);
+	return 0;
+}
+
+static int ext_unknown(void)
+{
+	static const uint32_t unknown[] = { 0, 7, 0x100, 0x7fffffff, 0xffffffffu };
+	int fd = open_ctx();
+
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+		if (check_ext(fd, unknown[i]) != 0)
+			return vt_fail("extension %#x: %d, want 0 (errno %d)", unknown[i],
+				       check_ext(fd, unknown[i]), errno);
+	close(fd);
+	return 0;
+}
+
+static int ext_bad_args(void)
+{
+	struct {
+		struct pciassign_check_extension ce;
+		uint8_t tail[16];
+	} big;
+	struct pciassign_check_extension ce = {
+		.argsz = sizeof(ce), .flags = 1, .extension = PCIASSIGN_EXT_DEVICE_GRANTS,
+	};
+	int fd = open_ctx();
+
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &ce), EINVAL);
+	ce.flags = 0x80000000u;
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &ce), EINVAL);
+	ce.flags = 0;
+	/* The extension number is required: argsz must reach it. */
+	ce.argsz = 8;
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &ce), EINVAL);
+	ce.argsz = 0xffffffffu;
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &ce), E2BIG);
+	memset(&big, 0, sizeof(big));
+	big.ce.argsz = sizeof(big);
+	big.ce.extension = PCIASSIGN_EXT_DEVICE_GRANTS;
+	VT_ASSERT(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &big) == 1);
+	big.tail[3] = 1;
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &big), E2BIG);
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, NULL), EFAULT);
+	close(fd);
+	return 0;
+}
+
 static const struct vt_case version_cases[] = {
 	{ "version", version_ok },
 	{ "version-bad-flags", version_bad_flags },
@@ -133,6 +213,182 @@ static const struct vt_case version_cases[] = {
 	{ "version-huge-argsz", version_huge_argsz },
 	{ "bad-pointer", bad_pointer },
 	{ "unknown-ioctl", unknown_ioctl },
+	{ "ext-known", ext_known },
+	{ "ext-unknown", ext_unknown },
+	{ "ext-bad-args", ext_bad_args },
+};
+
+/* ---- DEVICE_INFO capability chain, on one device bound to pciassign ---- */
+
+static const char *caps_bdf;
+static int caps_ctx = -1, caps_dev = -1;
+
+static int attach_bdf(const char *bdf)
+{
+	struct pciassign_attach a = { .argsz = sizeof(a) };
+	unsigned int seg, bus, dev, fn;
+
+	if (sscanf(bdf, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+		return -1;
+	a.segment = seg;
+	a.bus = bus;
+	a.devfn = (dev << 3) | fn;
+	return ioctl(caps_ctx, PCIASSIGN_ATTACH_DEVICE, &a);
+}
+
+static long sysfs_hex(const char *bdf, const char *attr)
+{
+	char path[256], buf[32];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
+	f = fopen(path, "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 16);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static uint32_t msix_count(void)
+{
+	struct pciassign_irq_info qi = { .argsz = sizeof(qi), .index = PCIASSIGN_IRQ_MSIX };
+
+	return ioctl(caps_dev, PCIASSIGN_IRQ_INFO, &qi) ? 0 : qi.count;
+}
+
+/* Without the CAPS flag: the old call, argsz never rewritten, no chain. */
+static int caps_not_asked(void)
+{
+	struct {
+		struct pciassign_device_info di;
+		uint8_t tail[64];
+	} b;
+
+	memset(&b, 0, sizeof(b));
+	b.di.argsz = sizeof(b.di);
+	VT_ASSERT(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, &b.di) == 0);
+	VT_ASSERT(b.di.argsz == sizeof(b.di));
+	VT_ASSERT(!(b.di.flags & PCIASSIGN_DEVICE_INFO_CAPS));
+	VT_ASSERT(b.di.cap_offset == 0);
+	/* A longer structure's unknown tail must still be zero. */
+	b.di.argsz = sizeof(b);
+	b.di.flags = 0;
+	VT_ASSERT(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, &b) == 0);
+	VT_ASSERT(b.di.cap_offset == 0);
+	b.tail[10] = 1;
+	VT_EXPECT_ERRNO(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, &b), E2BIG);
+	return 0;
+}
+
+static int caps_bad_flags(void)
+{
+	struct pciassign_device_info di = { .argsz = sizeof(di) };
+
+	di.flags = PCIASSIGN_DEVICE_INFO_CAPS | PCIASSIGN_DEVICE_INFO_RESET;
+	VT_EXPECT_ERRNO(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, &di), EINVAL);
+	di.flags = PCIASSIGN_DEVICE_INFO_CAPS;
+	di.argsz = 8;
+	VT_EXPECT_ERRNO(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, &di), EINVAL);
+	/* Context ioctls are not device ioctls. */
+	VT_EXPECT_ERRNO(check_ext(caps_dev, PCIASSIGN_EXT_DEVICE_GRANTS), ENOTTY);
+	return 0;
+}
+
+/* Too small for the chain: the size needed comes back, nothing past argsz. */
+static uint32_t caps_needed;
+
+static int caps_size_query(void)
+{
+	uint8_t buf[512];
+	struct pciassign_device_info *di = (void *)buf;
+
+	for (uint32_t argsz = sizeof(*di); ; argsz++) {
+		memset(buf, 0x5a, sizeof(buf));
+		memset(di, 0, sizeof(*di));
+		di->argsz = argsz;
+		di->flags = PCIASSIGN_DEVICE_INFO_CAPS;
+		VT_ASSERT(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, di) == 0);
+		VT_ASSERT(di->flags & PCIASSIGN_DEVICE_INFO_CAPS);
+		VT_ASSERT(di->argsz > sizeof(*di) && di->argsz <= sizeof(buf));
+		if (argsz == sizeof(*di))
+			caps_needed = di->argsz;
+		VT_ASSERT(di->argsz == caps_needed);
+		if (argsz == caps_needed) {
+			/* The fixed part is 28 bytes; the chain is 8-aligned. */
+			VT_ASSERT(di->cap_offset == ((sizeof(*di) + 7) & ~7u));
+			break;
+		}
+		VT_ASSERT(di->cap_offset == 0);
+		for (size_t i = sizeof(*di); i < sizeof(buf); i++)
+			if (buf[i] != 0x5a)
+				return vt_fail("argsz %u: byte %zu written", argsz, i);
+	}
+	return 0;
+}
+
+/* Walk the chain in a buffer of exactly the size asked for. */
+static int caps_walk(void)
+{
+	uint8_t *buf = malloc(caps_needed + 64);
+	struct pciassign_device_info *di = (void *)buf;
+	int seen_id = 0, seen_msix = 0, hops = 0;
+	uint32_t off;
+
+	VT_ASSERT(buf && caps_needed);
+	/* Past the fixed part is output space: garbage there is fine. */
+	memset(buf, 0xa5, caps_needed + 64);
+	memset(di, 0, sizeof(*di));
+	di->argsz = caps_needed;
+	di->flags = PCIASSIGN_DEVICE_INFO_CAPS;
+	VT_ASSERT(ioctl(caps_dev, PCIASSIGN_DEVICE_INFO, di) == 0);
+	VT_ASSERT(di->argsz == caps_needed && di->cap_offset);
+	for (off = di->cap_offset; off; hops++) {
+		struct pciassign_info_cap_header *h = (void *)(buf + off);
+
+		if (hops > 16 || off % 8 || off < sizeof(*di) ||
+		    off + sizeof(*h) > caps_needed)
+			return vt_fail("bad capability offset %u (hop %d)", off, hops);
+		VT_ASSERT(h->version == 1);
+		if (h->id == PCIASSIGN_DEVICE_INFO_CAP_PCI_ID) {
+			struct pciassign_device_info_cap_pci_id *c = (void *)h;
+
+			VT_ASSERT(off + sizeof(*c) <= caps_needed);
+			VT_ASSERT(c->class_code == (uint32_t)sysfs_hex(caps_bdf, "class"));
+			VT_ASSERT(c->subsystem_vendor ==
+				  (uint16_t)sysfs_hex(caps_bdf, "subsystem_vendor"));
+			VT_ASSERT(c->subsystem_device ==
+				  (uint16_t)sysfs_hex(caps_bdf, "subsystem_device"));
+			VT_ASSERT(c->revision == (uint8_t)sysfs_hex(caps_bdf, "revision"));
+			seen_id++;
+		} else if (h->id == PCIASSIGN_DEVICE_INFO_CAP_MSIX) {
+			struct pciassign_device_info_cap_msix *c = (void *)h;
+
+			VT_ASSERT(off + sizeof(*c) <= caps_needed);
+			VT_ASSERT(c->table_size == msix_count());
+			VT_ASSERT(!!(c->flags & PCIASSIGN_CAP_MSIX_DYNAMIC) ==
+				  kernel_at_least(6, 2));
+			seen_msix++;
+		}
+		off = h->next;
+	}
+	VT_ASSERT(seen_id == 1);
+	VT_ASSERT(seen_msix == (msix_count() ? 1 : 0));
+	/* Nothing was written past argsz. */
+	for (uint32_t i = caps_needed; i < caps_needed + 64; i++)
+		if (buf[i] != 0xa5)
+			return vt_fail("byte %u past argsz written", i);
+	printf("%s: chain of %d capabilities, %u bytes\n", caps_bdf, hops, caps_needed);
+	free(buf);
+	return 0;
+}
+
+static const struct vt_case caps_cases[] = {
+	{ "caps-not-asked", caps_not_asked },
+	{ "caps-bad-flags", caps_bad_flags },
+	{ "caps-size-query", caps_size_query },
+	{ "caps-walk", caps_walk },
 };
 
 int main(int argc, char **argv)
@@ -140,6 +396,19 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "version"))
 		return vt_run("uapi", version_cases,
 			      sizeof(version_cases) / sizeof(version_cases[0]));
-	fprintf(stderr, "usage: %s version\n", argv[0]);
+	if (argc == 4 && !strcmp(argv[1], "caps")) {
+		char name[64];
+
+		caps_bdf = argv[3];
+		caps_ctx = open_ctx();
+		caps_dev = attach_bdf(caps_bdf);
+		if (caps_dev < 0) {
+			perror(caps_bdf);
+			return 1;
+		}
+		snprintf(name, sizeof(name), "uapi-%s", argv[2]);
+		return vt_run(name, caps_cases, sizeof(caps_cases) / sizeof(caps_cases[0]));
+	}
+	fprintf(stderr, "usage: %s version | caps LABEL BDF\n", argv[0]);
 	return 2;
 }
