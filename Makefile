@@ -2,6 +2,8 @@
 #   make                 module (against KDIR) and userspace
 #   make check           every test: unit, module builds, the QEMU rig on both kernels
 #   make demo            the rig demo (README)
+#   make check-debug     the rig on a debug kernel (lockdep, KASAN, kmemleak...);
+#                        not part of check (Documentation/testing.md)
 #   make KDIR=/path      build the module against other kernel headers
 TOP := $(CURDIR)
 KVER ?= $(shell uname -r)
@@ -27,6 +29,11 @@ deps:
 check:
 	scripts/check.sh
 
+# The rig on the debug kernel (scripts/debug-kernel.sh); a first run
+# builds the kernel, so it is too long for check.
+check-debug:
+	scripts/check-debug.sh
+
 # Longer fuzzing and fault-injection runs than check's (not run by CI).
 stress:
 	scripts/stress.sh
@@ -38,7 +45,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
 	rm -rf build
 
-.PHONY: all kmod user unit deps check stress demo clean
+.PHONY: all kmod user unit deps check check-debug stress demo clean
 
 # ---- installation and packages ---------------------------------------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]  module (kbuild modules_install

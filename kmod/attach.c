@@ -82,6 +82,7 @@ static int pa_group_join(struct pa_context *ctx, struct pci_dev *pdev,
 	struct iommu_domain *domain;
 	int ret;
 
+	lockdep_assert_held(&ctx->lock);
 	if (claim) {
 		claim->users++;
 		return 0;
@@ -140,6 +141,7 @@ static void pa_group_leave(struct pa_context *ctx, struct iommu_group *group)
 {
 	struct pa_group_claim *claim = pa_find_claim(ctx, group);
 
+	lockdep_assert_held(&ctx->lock);
 	if (WARN_ON(!claim) || --claim->users)
 		return;
 	iommu_detach_group(ctx->domain, group);
@@ -183,6 +185,7 @@ static int pa_device_open_hw(struct pa_device *padev, struct pa_context *ctx)
 	struct pci_dev *pdev = padev->pdev;
 	int ret;
 
+	lockdep_assert_held(&padev->lock);
 	ret = pa_fault("attach-enable") ? -EIO : pci_enable_device(pdev);
 	if (ret)
 		return ret;
@@ -235,6 +238,7 @@ static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
 {
 	struct pci_dev *pdev = padev->pdev;
 
+	lockdep_assert_held(&padev->lock);
 	down_write(&padev->memory_lock);
 	pa_regions_zap(padev);
 	pa_irq_teardown(padev);
@@ -259,6 +263,7 @@ static void pa_device_detach(struct pa_device *padev, bool dev_locked,
 	struct pa_context *ctx = padev->ctx;
 	struct iommu_group *group;
 
+	lockdep_assert_held(&padev->lock);
 	if (!ctx)
 		return;
 
@@ -362,6 +367,7 @@ int pa_device_reset(struct pa_device *padev)
 {
 	int ret;
 
+	lockdep_assert_held(&padev->lock);
 	down_write(&padev->memory_lock);
 	pa_regions_zap(padev);
 	ret = pa_reset_for_owner(padev);

@@ -545,6 +545,7 @@ static u64 pa_dma_remove_span(struct pa_dma *dma, struct iommu_domain *domain,
 	struct pa_mapping *m, *next;
 	u64 bytes = 0;
 
+	lockdep_assert_held(&dma->lock);
 	if (!first)
 		return 0;
 	iommu_iotlb_gather_init(&gather);

@@ -123,6 +123,7 @@ static irqreturn_t pa_intx_handler(int irq, void *data)
  */
 static bool pa_intx_unmask_locked(struct pa_irqs *irqs)
 {
+	lockdep_assert_held(&irqs->lock);
 	if (!irqs->intx.masked)
 		return false;
 	if (!irqs->intx.trigger) {

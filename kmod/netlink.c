@@ -47,6 +47,7 @@ static int pa_put_device(struct sk_buff *skb, struct pa_device *padev,
 {
 	struct pci_dev *pdev = padev->pdev;
 
+	lockdep_assert_held(&padev->lock);
 	if (nla_put_string(skb, PCIASSIGN_A_DEV_NAME, pci_name(pdev)) ||
 	    nla_put_u16(skb, PCIASSIGN_A_VENDOR, pdev->vendor) ||
 	    nla_put_u16(skb, PCIASSIGN_A_DEVICE, pdev->device) ||
@@ -87,6 +88,7 @@ void pa_nl_event(struct pa_device *padev, u32 event, const char *reason,
 	struct sk_buff *skb;
 	void *hdr;
 
+	lockdep_assert_held(&padev->lock);
 	if (!genl_has_listeners(&pa_genl_family, &init_net, PA_MCGRP_EVENTS))
 		return;
 

@@ -73,6 +73,7 @@ static int pa_set_acquire(struct pa_device *padev, struct pa_context *ctx,
 	struct pci_dev *pdev = padev->pdev;
 	unsigned int total = 0, n, i;
 
+	lockdep_assert_held(&padev->lock);
 	set->members = NULL;
 	set->n = 0;
 	if (!pa_set_reset_exists(pdev))

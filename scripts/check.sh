@@ -148,6 +148,7 @@ else
 		tee -a "$results"
 fi
 
+echo "INFO: not run here: make check-debug, the rig on a debug kernel (Documentation/testing.md)" >>"$results"
 # Every line that is not a pass is named again above the counts.
 passed=$(grep -c '^PASS: ' "$results")
 failed=$(grep -c '^FAIL: ' "$results")

@@ -120,7 +120,10 @@ rig_kernel_abi() {
 # The kernel build tree for ABI as this machine sees it; a trixie kernel's
 # is inside the chroot (build there: scripts/trixie-chroot.sh).
 rig_kdir() {
-	if [ -e "/lib/modules/$1/build/Makefile" ] ||
+	# The debug kernel's built tree (scripts/debug-kernel.sh).
+	if [ -e "$PCIASSIGN_CACHE/kernels/$1/build/Makefile" ]; then
+		echo "$PCIASSIGN_CACHE/kernels/$1/build"
+	elif [ -e "/lib/modules/$1/build/Makefile" ] ||
 	   [ ! -e "$RIG_TRIXIE_ROOT/usr/src/linux-headers-$1/Makefile" ]; then
 		echo "/lib/modules/$1/build"
 	else
