@@ -25,15 +25,7 @@ results=$out/results.txt
 : >"$results"
 res() { echo "$*" | tee -a "$results"; }
 summary() {
-	local passed failed skipped retried
-	passed=$(grep -c '^PASS: ' "$results")
-	failed=$(grep -c '^FAIL: ' "$results")
-	skipped=$(grep -c '^SKIP: ' "$results")
-	retried=$(grep -c '^RETRY: ' "$results")
-	echo
-	grep -E '^(FAIL|SKIP|RETRY|INFO): ' "$results" | sed 's/^/  /'
-	echo "$passed passed, $failed failed, $skipped skipped, $retried retried"
-	[ "$failed" -eq 0 ]
+	rig_summary "$results"
 	exit
 }
 

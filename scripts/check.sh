@@ -150,11 +150,4 @@ fi
 
 echo "INFO: not run here: make check-debug, the rig on a debug kernel (Documentation/testing.md)" >>"$results"
 # Every line that is not a pass is named again above the counts.
-passed=$(grep -c '^PASS: ' "$results")
-failed=$(grep -c '^FAIL: ' "$results")
-skipped=$(grep -c '^SKIP: ' "$results")
-retried=$(grep -c '^RETRY: ' "$results")
-echo
-grep -E '^(FAIL|SKIP|RETRY|INFO): ' "$results" | sed 's/^/  /'
-echo "$passed passed, $failed failed, $skipped skipped, $retried retried"
-[ "$failed" -eq 0 ]
+rig_summary "$results"

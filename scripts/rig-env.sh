@@ -11,6 +11,20 @@ PCIASSIGN_BUILD=${PCIASSIGN_BUILD:-$PCIASSIGN_TOP/build}
 RIG_KERNEL_NAMES=(6.1 6.12 7.3)
 
 die() { echo "error: $*" >&2; exit 1; }
+
+# rig_summary RESULTS: every FAIL, SKIP, RETRY and INFO line of a results
+# file again, then the counts; false when anything failed.
+rig_summary() {
+	local results=$1 passed failed skipped retried
+	passed=$(grep -c '^PASS: ' "$results")
+	failed=$(grep -c '^FAIL: ' "$results")
+	skipped=$(grep -c '^SKIP: ' "$results")
+	retried=$(grep -c '^RETRY: ' "$results")
+	echo
+	grep -E '^(FAIL|SKIP|RETRY|INFO): ' "$results" | sed 's/^/  /'
+	echo "$passed passed, $failed failed, $skipped skipped, $retried retried"
+	[ "$failed" -eq 0 ]
+}
 note() { echo ">>> $*" >&2; }
 
 # The Debian release whose toolchain builds modules for a rig kernel:

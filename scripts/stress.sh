@@ -38,11 +38,4 @@ if make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-long FUZZ_TIME="${STRESS_FUZZ_TIM
 else
 	echo "FAIL: stress/vconfig-fuzz-long (log: $out/fuzz-long.log)" | tee -a "$results"
 fi
-passed=$(grep -c '^PASS: ' "$results")
-failed=$(grep -c '^FAIL: ' "$results")
-skipped=$(grep -c '^SKIP: ' "$results")
-retried=$(grep -c '^RETRY: ' "$results")
-echo
-grep -E '^(FAIL|SKIP|RETRY): ' "$results" | sed 's/^/  /'
-echo "$passed passed, $failed failed, $skipped skipped, $retried retried"
-[ "$failed" -eq 0 ]
+rig_summary "$results"

@@ -20,7 +20,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -259,24 +258,6 @@ static int try_attach(int want_errno)
 	return 0;
 }
 
-/* Kernel log lines that contain @needle (the whole ring buffer). */
-static int klog_count(const char *needle)
-{
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	int count = 0;
-	char *p = buf;
-
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while ((p = strstr(p, needle))) {
-		count++;
-		p += strlen(needle);
-	}
-	return count;
-}
-
 #define REFUSAL "is not granted this device"
 
 /* Only the granted user, the granted group's members, and root attach. */
@@ -292,11 +273,11 @@ static int grant_user_group(void)
 
 	VT_ASSERT(vt_write_file(owner_path, "uid 12345\n") == 0);
 	VT_ASSERT(read_owner(val, sizeof(val)) == 0 && !strcmp(val, "uid 12345\n"));
-	logged = klog_count(REFUSAL);
+	logged = vt_klog_count(REFUSAL);
 	VT_ASSERT(as_nobody(KVM_GID, try_attach, EACCES) == 0);
 	VT_ASSERT(as_nobody(KVM_GID, try_attach, EACCES) == 0);
 	/* A refusal is logged once per device and grant, not per attempt. */
-	VT_ASSERT(klog_count(REFUSAL) == logged + 1);
+	VT_ASSERT(vt_klog_count(REFUSAL) == logged + 1);
 	VT_ASSERT(try_attach(0) == 0);		/* root keeps all */
 
 	VT_ASSERT(vt_write_file(owner_path, "uid 65534") == 0);

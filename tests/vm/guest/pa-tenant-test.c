@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -159,23 +158,6 @@ static int slot_owner_reset(void)
 	return next_tenant(e1000);
 }
 
-static int klog_count(const char *needle)
-{
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	int count = 0;
-	char *p = buf;
-
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while ((p = strstr(p, needle))) {
-		count++;
-		p += strlen(needle);
-	}
-	return count;
-}
-
 /*
  * With edu given back to no driver, the slot holds a function that is not
  * pciassign's: no reset is possible, DEVICE_INFO says so and the kernel
@@ -190,7 +172,7 @@ static int slot_sibling_not_ours(void)
 	VT_ASSERT(vt_write_file("/sys/bus/pci/drivers/pciassign/unbind", edu) == 0);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", edu);
 	VT_ASSERT(vt_write_file(path, "\n") == 0);
-	before = klog_count("attached without a reset");
+	before = vt_klog_count("attached without a reset");
 	for (int i = 0; i < 2; i++) {
 		ctx = open("/dev/pciassign", O_RDWR);
 		VT_ASSERT(ctx >= 0);
@@ -201,7 +183,7 @@ static int slot_sibling_not_ours(void)
 		close(ctx);
 		VT_ASSERT(!(flags & PCIASSIGN_DEVICE_INFO_RESET));
 	}
-	VT_ASSERT(klog_count("attached without a reset") == before + 1);
+	VT_ASSERT(vt_klog_count("attached without a reset") == before + 1);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <unistd.h>
 #include <linux/pciassign.h>
 
@@ -139,6 +140,24 @@ static inline int vt_run(const char *prefix, const struct vt_case *cases, size_t
 }
 
 /* ---- helpers the test programs share ------------------------------ */
+
+/* Occurrences of @needle in the kernel log (the whole ring buffer), or -1. */
+static inline int vt_klog_count(const char *needle)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+	int count = 0;
+	char *p = buf;
+
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	while ((p = strstr(p, needle))) {
+		count++;
+		p += strlen(needle);
+	}
+	return count;
+}
 
 /* Write a string to a sysfs (or any) file: 0, or -1 with errno. */
 static inline int vt_write_file(const char *path, const char *val)
