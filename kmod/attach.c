@@ -159,6 +159,10 @@ static int pa_check_assignable(struct pci_dev *pdev, struct iommu_group *group)
 		pci_info(pdev, "attach refused: a bridge is not assignable\n");
 		return -EINVAL;
 	}
+	if (pci_num_vf(pdev)) {
+		pci_info(pdev, "attach refused: a PF with VFs enabled is not assignable\n");
+		return -EBUSY;
+	}
 	if (!group) {
 		pci_info(pdev, "attach refused: device is not behind an IOMMU\n");
 		return -ENXIO;
@@ -284,7 +288,15 @@ static void pa_device_detach(struct pa_device *padev, bool dev_locked,
 	pci_info(padev->pdev, "detached\n");
 }
 
-/* The device fd is being closed (or the VMM died). */
+/**
+ * pa_device_release_fd() - the device fd is closed (or the VMM died)
+ * @padev: the device
+ * @file: the closing file
+ *
+ * Detaches @padev if @file still owns it, then drops the file's reference.
+ *
+ * Context: takes @padev->lock. May sleep.
+ */
 void pa_device_release_fd(struct pa_device *padev, struct file *file)
 {
 	mutex_lock(&padev->lock);
@@ -299,10 +311,10 @@ void pa_device_release_fd(struct pa_device *padev, struct file *file)
 
 /*
  * Take the device back from its owner now: the device fd stays open but
- * answers -ENODEV. @dev_locked: called from driver remove() with the
- * device lock held. Returns whether there was an owner.
+ * answers -ENODEV. @dev_locked: the caller holds the device lock. Returns
+ * whether there was an owner.
  */
-bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked)
+static bool pa_revoke(struct pa_device *padev, const char *why, bool dev_locked)
 {
 	bool had_owner;
 
@@ -318,7 +330,53 @@ bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked)
 	return had_owner;
 }
 
-/* Ask the owner to give the device back: request eventfd + netlink event. */
+/**
+ * __pa_device_revoke() - take a device back from its owner, device lock held
+ * @padev: the device
+ * @why: the reason, for the log and the REVOKED event
+ *
+ * For driver remove(), which holds the device lock: the device fd stays
+ * open but answers -ENODEV, and the reset uses the locked variant.
+ *
+ * Context: the device lock (device_lock()) of @padev->pdev held; takes
+ * @padev->lock. May sleep.
+ * Return: whether the device had an owner.
+ */
+bool __pa_device_revoke(struct pa_device *padev, const char *why)
+{
+	lockdep_assert_held(&padev->pdev->dev.mutex);
+	return pa_revoke(padev, why, true);
+}
+
+/**
+ * pa_device_revoke() - take a device back from its owner
+ * @padev: the device
+ * @why: the reason, for the log and the REVOKED event
+ *
+ * The same as __pa_device_revoke() for callers that do not hold the device
+ * lock (an administrator's netlink request). It does not take that lock
+ * itself: a slot or bus reset, done under @padev->lock, takes it, so it
+ * would invert the lock order; the reset then only tries the lock.
+ *
+ * Context: the device lock not held; takes @padev->lock. May sleep.
+ * Return: whether the device had an owner.
+ */
+bool pa_device_revoke(struct pa_device *padev, const char *why)
+{
+	return pa_revoke(padev, why, false);
+}
+
+/**
+ * pa_device_request_release() - ask the owner to give the device back
+ * @padev: the device
+ * @why: the reason, for the RELEASE_REQUESTED event
+ *
+ * Signals the request eventfd and sends a netlink RELEASE_REQUESTED event
+ * with the release timeout.
+ *
+ * Context: takes @padev->lock.
+ * Return: 0, or -ENOENT when the device has no owner.
+ */
 int pa_device_request_release(struct pa_device *padev, const char *why)
 {
 	int ret = -ENOENT;
@@ -335,9 +393,16 @@ int pa_device_request_release(struct pa_device *padev, const char *why)
 	return ret;
 }
 
-/*
- * Ask the owner to release the device, repeating the request, until it
- * does or release_timeout_ms passes. Returns true once nobody owns it.
+/**
+ * pa_device_wait_release() - wait for the owner to release the device
+ * @padev: the device
+ * @why: the reason, for the log and the events
+ *
+ * Asks the owner to release the device, repeating the request, until it
+ * does or release_timeout_ms passes.
+ *
+ * Context: may sleep; @padev->lock not held.
+ * Return: true once nobody owns it, false on timeout.
  */
 bool pa_device_wait_release(struct pa_device *padev, const char *why)
 {
@@ -362,7 +427,16 @@ bool pa_device_wait_release(struct pa_device *padev, const char *why)
 	return true;
 }
 
-/* PCIASSIGN_DEVICE_RESET. Called with padev->lock held. */
+/**
+ * pa_device_reset() - PCIASSIGN_DEVICE_RESET: the owner resets its device
+ * @padev: the device
+ *
+ * Zaps the BAR mappings and resets the function (reset.c) with
+ * memory_lock held for write, then puts the INTx mask back.
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: 0 or the reset's negative errno.
+ */
 int pa_device_reset(struct pa_device *padev)
 {
 	int ret;
@@ -377,105 +451,154 @@ int pa_device_reset(struct pa_device *padev)
 	return ret;
 }
 
-/* Attach @padev to @ctx and return a new device fd. */
-static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
-{
-	struct pci_dev *pdev = padev->pdev;
-	struct iommu_group *group;
-	struct file *file;
+/* What an attach has taken so far, for pa_attach_unwind(). */
+struct pa_attach {
+	struct pa_context *ctx;
+	struct pa_device *padev;
+	struct iommu_group *group;	/* a reference, or NULL */
+	int fd;				/* reserved, not installed; or -1 */
+	struct file *file;		/* the device fd's file, or NULL */
 	struct inode *inode;
-	int fd, ret;
+	bool joined;			/* the group is in ctx's domain */
+};
 
-	mutex_lock(&padev->lock);
-	if (padev->unbound) {
-		ret = -ENODEV;
-		goto unlock;
-	}
+/* Refusals: unbound, attached, not granted, not assignable. */
+static int pa_attach_check(struct pa_attach *at)
+{
+	struct pa_device *padev = at->padev;
+	struct pci_dev *pdev = padev->pdev;
+	int ret;
+
+	lockdep_assert_held(&padev->lock);
+	if (padev->unbound)
+		return -ENODEV;
 	if (padev->ctx) {
 		pci_info(pdev, "attach refused: already attached to another context\n");
-		ret = -EBUSY;
-		goto unlock;
+		return -EBUSY;
 	}
 	ret = pa_grant_check(padev);
 	if (ret)
-		goto unlock;
+		return ret;
+	at->group = iommu_group_get(&pdev->dev);
+	return pa_check_assignable(pdev, at->group);
+}
 
-	group = iommu_group_get(&pdev->dev);
-	ret = pa_check_assignable(pdev, group);
-	if (ret)
-		goto put_group;
+/* A reserved fd and the device fd's file, which holds a padev reference. */
+static int pa_attach_file(struct pa_attach *at)
+{
+	struct pa_device *padev = at->padev;
+	struct inode *inode;
+	struct file *file;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto put_group;
-	}
+	at->fd = get_unused_fd_flags(O_CLOEXEC);
+	if (at->fd < 0)
+		return at->fd;
 	inode = pa_fault("attach-inode") ? ERR_PTR(-ENOMEM) : pa_pseudofs_inode();
-	if (IS_ERR(inode)) {
-		ret = PTR_ERR(inode);
-		goto put_fd;
-	}
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
 	/* The file's reference on padev is taken once the file exists. */
 	file = pa_fault("attach-file") ? (iput(inode), ERR_PTR(-ENOMEM)) :
 	       pa_pseudofs_file(inode, "[pciassign-device]", &pa_device_fops, padev);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto put_fd;
-	}
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	kref_get(&padev->ref);
+	at->file = file;
+	at->inode = inode;
+	return 0;
+}
+
+/* The group into ctx's domain, then the hardware up for its new owner. */
+static int pa_attach_hw(struct pa_attach *at)
+{
+	struct pa_context *ctx = at->ctx;
+	struct pci_dev *pdev = at->padev->pdev;
+	int ret;
 
 	/* Mappings made for the devices already there must suit this one. */
-	ret = pa_fault("attach-resv") ? -EADDRINUSE : pa_dma_check_resv(ctx, group, pdev);
+	ret = pa_fault("attach-resv") ? -EADDRINUSE : pa_dma_check_resv(ctx, at->group, pdev);
 	if (ret)
-		goto put_file;
+		return ret;
 
 	mutex_lock(&ctx->lock);
-	ret = pa_group_join(ctx, pdev, group);
+	ret = pa_group_join(ctx, pdev, at->group);
 	mutex_unlock(&ctx->lock);
 	if (ret)
-		goto put_file;
+		return ret;
+	at->joined = true;
+	return pa_device_open_hw(at->padev, ctx);
+}
 
-	ret = pa_device_open_hw(padev, ctx);
-	if (ret) {
-		mutex_lock(&ctx->lock);
-		pa_group_leave(ctx, group);
-		mutex_unlock(&ctx->lock);
-		goto put_file;
-	}
+/* The device is ctx's from now on. */
+static void pa_attach_commit(struct pa_attach *at)
+{
+	struct pa_context *ctx = at->ctx;
+	struct pa_device *padev = at->padev;
 
+	lockdep_assert_held(&padev->lock);
 	mutex_lock(&ctx->lock);
 	list_add(&padev->ctx_node, &ctx->devices);
 	mutex_unlock(&ctx->lock);
 	pa_context_get(ctx);
 	padev->ctx = ctx;
-	padev->file = file;
-	padev->inode = inode;
+	padev->file = at->file;
+	padev->inode = at->inode;
 	padev->revoked = false;
 	padev->owner_pid = task_tgid_nr(current);
 	pa_nl_event(padev, PCIASSIGN_EVENT_ATTACHED, NULL, 0, 0);
-	iommu_group_put(group);
-	mutex_unlock(&padev->lock);
-
-	fd_install(fd, file);
-	pci_info(pdev, "attached (owner pid %d)\n", task_tgid_nr(current));
-	return fd;
-
-put_file:
-	mutex_unlock(&padev->lock);
-	/* Not yet padev->file: its release only drops the reference. */
-	fput(file);
-	put_unused_fd(fd);
-	iommu_group_put(group);
-	return ret;
-put_fd:
-	put_unused_fd(fd);
-put_group:
-	iommu_group_put(group);
-unlock:
-	mutex_unlock(&padev->lock);
-	return ret;
+	iommu_group_put(at->group);
 }
 
+/* Give back what a failed attach took, and padev->lock. */
+static void pa_attach_unwind(struct pa_attach *at)
+{
+	if (at->joined) {
+		mutex_lock(&at->ctx->lock);
+		pa_group_leave(at->ctx, at->group);
+		mutex_unlock(&at->ctx->lock);
+	}
+	mutex_unlock(&at->padev->lock);
+	/* Not yet padev->file: its release only drops the reference. */
+	if (at->file)
+		fput(at->file);
+	if (at->fd >= 0)
+		put_unused_fd(at->fd);
+	iommu_group_put(at->group);
+}
+
+/* Attach @padev to @ctx and return a new device fd. */
+static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
+{
+	struct pa_attach at = { .ctx = ctx, .padev = padev, .fd = -1 };
+	int ret;
+
+	mutex_lock(&padev->lock);
+	ret = pa_attach_check(&at);
+	if (!ret)
+		ret = pa_attach_file(&at);
+	if (!ret)
+		ret = pa_attach_hw(&at);
+	if (ret) {
+		pa_attach_unwind(&at);
+		return ret;
+	}
+	pa_attach_commit(&at);
+	mutex_unlock(&padev->lock);
+
+	fd_install(at.fd, at.file);
+	pci_info(padev->pdev, "attached (owner pid %d)\n", task_tgid_nr(current));
+	return at.fd;
+}
+
+/**
+ * pa_ioctl_attach() - PCIASSIGN_ATTACH_DEVICE: attach a function to a context
+ * @ctx: the context of the /dev/pciassign fd
+ * @uarg: struct pciassign_attach in userspace
+ *
+ * Looks the function up by its address; it must be bound to pciassign.
+ *
+ * Context: may sleep.
+ * Return: A new device fd, or a negative errno (see Documentation/uapi.md).
+ */
 long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg)
 {
 	struct pciassign_attach a;

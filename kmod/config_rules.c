@@ -210,6 +210,7 @@ int pa_cfg_map_scan(struct pa_cfg_map *map, unsigned int cfg_size,
 
 	map->nr = 0;
 	map->cfg_size = cfg_size;
+	map->vf = false;	/* the caller's to say */
 	ret = read(opaque, PCI_COMMAND, &d);
 	if (ret)
 		return ret;
@@ -320,6 +321,29 @@ static void pa_cfg_rules_byte(u16 cap, unsigned int base, unsigned int len,
 	}
 }
 
+/*
+ * A VF's header byte @b: the IDs and BARs its hardware does not show come
+ * from the filter's copy, read-only; the memory-enable bit becomes the
+ * owner's own (virtual) bit: the VF decodes whenever its PF says so.
+ */
+static void pa_cfg_vf_byte(unsigned int b, unsigned int shift,
+			   struct pa_cfg_masks *m)
+{
+	u32 all = 0xffU << shift;
+
+	if (b < PCI_COMMAND ||
+	    (b >= PCI_BASE_ADDRESS_0 && b < PCI_BASE_ADDRESS_5 + 4)) {
+		m->write &= ~all;
+		m->virt &= ~all;
+		m->hide &= ~all;
+		m->zero &= ~all;
+		m->fixed |= all;
+	} else if (b == PCI_COMMAND) {
+		m->write &= ~((u32)PCI_COMMAND_MEMORY << shift);
+		m->virt |= (u32)PCI_COMMAND_MEMORY << shift;
+	}
+}
+
 /* The masks of the access [pos, pos + len), one byte at a time. */
 void pa_cfg_rules_masks(const struct pa_cfg_map *map, unsigned int pos,
 			unsigned int len, struct pa_cfg_masks *m)
@@ -333,6 +357,8 @@ void pa_cfg_rules_masks(const struct pa_cfg_map *map, unsigned int pos,
 
 		if (b < PCI_STD_HEADER_SIZEOF) {
 			pa_cfg_rules_byte(PA_CFG_HDR, 0, PCI_STD_HEADER_SIZEOF, b, shift, m);
+			if (map->vf)
+				pa_cfg_vf_byte(b, shift, m);
 			continue;
 		}
 		c = pa_cfg_map_find(map, b);

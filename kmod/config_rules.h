@@ -60,6 +60,13 @@ struct pa_cfg_cap {
 struct pa_cfg_map {
 	unsigned int nr;
 	unsigned int cfg_size;	/* 256 or 4096 */
+	/*
+	 * An SR-IOV virtual function: its IDs and BARs read 0xffff and 0 in
+	 * hardware (they are the PF's SR-IOV capability's) and its memory
+	 * decode is the PF's, so the filter shows IDs and BARs from its copy
+	 * and keeps the memory-enable bit there, for the owner alone.
+	 */
+	bool vf;
 	struct pa_cfg_cap caps[PA_CFG_MAX_CAPS];
 };
 
@@ -69,6 +76,7 @@ struct pa_cfg_masks {
 	u32 zero;		/* write-1-to-clear bits written as 0, not kept */
 	u32 virt;		/* bits read from and written to the filter's copy */
 	u32 hide;		/* bits read as 0 */
+	u32 fixed;		/* bits read from the filter's copy, never written */
 	u8 flags;		/* PA_CFG_F_* of the rules involved */
 };
 

@@ -13,6 +13,10 @@
 #include "compat.h"
 #include "pciassign.h"
 
+/**
+ * pa_context_get() - take a reference on a context
+ * @ctx: the context
+ */
 void pa_context_get(struct pa_context *ctx)
 {
 	kref_get(&ctx->ref);
@@ -31,6 +35,14 @@ static void pa_context_free(struct kref *ref)
 	kfree(ctx);
 }
 
+/**
+ * pa_context_put() - drop a reference on a context
+ * @ctx: the context
+ *
+ * The last one frees it with its DMA mappings.
+ *
+ * Context: may sleep.
+ */
 void pa_context_put(struct pa_context *ctx)
 {
 	kref_put(&ctx->ref, pa_context_free);
@@ -162,11 +174,19 @@ static struct miscdevice pa_miscdev = {
 	.mode = 0600,
 };
 
+/**
+ * pa_chardev_register() - create /dev/pciassign
+ *
+ * Return: 0 or a negative errno.
+ */
 int pa_chardev_register(void)
 {
 	return misc_register(&pa_miscdev);
 }
 
+/**
+ * pa_chardev_unregister() - remove /dev/pciassign
+ */
 void pa_chardev_unregister(void)
 {
 	misc_deregister(&pa_miscdev);

@@ -216,11 +216,17 @@ out:
 	return ret;
 }
 
-/*
+/**
+ * pa_dma_check_resv() - may a device of @group join @ctx's mappings?
+ * @ctx: the context
+ * @group: the IOMMU group joining it
+ * @pdev: the device, for the log
+ *
  * A device of @group is joining @ctx: refuse it if a live mapping covers a
  * range its IOMMU reserves (an RMRR, an MSI window other devices of the
  * context do not have), which the device could then not use safely.
- * Returns 0 or -EADDRINUSE.
+ *
+ * Return: 0 or -EADDRINUSE.
  */
 int pa_dma_check_resv(struct pa_context *ctx, struct iommu_group *group,
 		      struct pci_dev *pdev)
@@ -567,6 +573,13 @@ static u64 pa_dma_remove_span(struct pa_dma *dma, struct iommu_domain *domain,
 
 /* ---- interface --------------------------------------------------------- */
 
+/**
+ * pa_dma_create() - the DMA mapping state of a new context
+ * @ctx: the context
+ *
+ * Context: may sleep.
+ * Return: 0 or -ENOMEM.
+ */
 int pa_dma_create(struct pa_context *ctx)
 {
 	struct pa_dma *dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
@@ -579,7 +592,14 @@ int pa_dma_create(struct pa_context *ctx)
 	return 0;
 }
 
-/* The context is being freed: no device is attached any more. */
+/**
+ * pa_dma_destroy() - unmap and unpin everything of a context
+ * @ctx: the context
+ *
+ * The context is being freed: no device is attached any more.
+ *
+ * Context: may sleep.
+ */
 void pa_dma_destroy(struct pa_context *ctx)
 {
 	struct pa_dma *dma = ctx->dma;
@@ -598,6 +618,16 @@ void pa_dma_destroy(struct pa_context *ctx)
 	ctx->dma = NULL;
 }
 
+/**
+ * pa_dma_ioctl_map() - PCIASSIGN_DMA_MAP
+ * @ctx: the context
+ * @uarg: struct pciassign_dma_map in userspace
+ *
+ * Pins the range and maps it into the context's IOMMU domain.
+ *
+ * Context: may sleep.
+ * Return: 0 or a negative errno.
+ */
 long pa_dma_ioctl_map(struct pa_context *ctx, void __user *uarg)
 {
 	const u32 rw = PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE;
@@ -692,6 +722,16 @@ unlock:
 	return ret;
 }
 
+/**
+ * pa_dma_ioctl_unmap() - PCIASSIGN_DMA_UNMAP
+ * @ctx: the context
+ * @uarg: struct pciassign_dma_unmap in userspace
+ *
+ * Unmaps and unpins whole mappings in the range (or all of them).
+ *
+ * Context: may sleep.
+ * Return: 0 or a negative errno.
+ */
 long pa_dma_ioctl_unmap(struct pa_context *ctx, void __user *uarg)
 {
 	struct pa_dma *dma = ctx->dma;
@@ -744,6 +784,14 @@ unlock:
 	return ret;
 }
 
+/**
+ * pa_dma_ioctl_iommu_info() - PCIASSIGN_IOMMU_INFO
+ * @ctx: the context
+ * @uarg: struct pciassign_iommu_info in userspace
+ *
+ * Context: may sleep.
+ * Return: 0 or a negative errno.
+ */
 long pa_dma_ioctl_iommu_info(struct pa_context *ctx, void __user *uarg)
 {
 	const size_t minsz = offsetofend(struct pciassign_iommu_info, reserved);

@@ -27,6 +27,14 @@ static DEFINE_SPINLOCK(pa_fail_lock);
 static char pa_fail_site[64];
 static struct dentry *pa_debugfs;
 
+/**
+ * pa_fault_hit() - should this evaluation of a fault site fail?
+ * @site: the site's name, remembered when it fails
+ *
+ * Only the evaluation that takes the countdown from 1 to 0 fails.
+ *
+ * Return: true when it should fail.
+ */
 bool pa_fault_hit(const char *site)
 {
 	/* Only the evaluation that takes the countdown from 1 to 0 fails. */
@@ -76,6 +84,9 @@ static const struct file_operations fail_hit_fops = {
 	.llseek = default_llseek,
 };
 
+/**
+ * pa_fault_init() - create the fault-injection debugfs files
+ */
 void pa_fault_init(void)
 {
 	pa_debugfs = debugfs_create_dir(PCIASSIGN_NAME, NULL);
@@ -84,6 +95,9 @@ void pa_fault_init(void)
 	pr_warn("fault injection build: not for production use\n");
 }
 
+/**
+ * pa_fault_exit() - remove the fault-injection debugfs files
+ */
 void pa_fault_exit(void)
 {
 	debugfs_remove_recursive(pa_debugfs);

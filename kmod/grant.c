@@ -98,7 +98,13 @@ const struct attribute_group *pa_device_groups[] = {
 	NULL,
 };
 
-/* May the calling task attach @padev? Called with padev->lock held. */
+/**
+ * pa_grant_check() - may the calling task attach @padev?
+ * @padev: the device
+ *
+ * Context: @padev->lock held.
+ * Return: 0, or -EACCES when it is not granted the device.
+ */
 int pa_grant_check(struct pa_device *padev)
 {
 	const struct pa_grant *g = &padev->grant;

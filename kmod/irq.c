@@ -617,6 +617,13 @@ static void pa_msi_mask(struct pa_irqs *irqs, unsigned int index,
 /* Entry points                                                       */
 /* ------------------------------------------------------------------ */
 
+/**
+ * pa_irq_init() - the IRQ state of a device being attached
+ * @padev: the device
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: 0 or a negative errno.
+ */
 int pa_irq_init(struct pa_device *padev)
 {
 	struct pci_dev *pdev = padev->pdev;
@@ -679,6 +686,12 @@ nomem:
 	return -ENOMEM;
 }
 
+/**
+ * pa_irq_teardown() - disable every vector, free the IRQs, drop the eventfds
+ * @padev: the device
+ *
+ * Context: @padev->lock held. May sleep.
+ */
 void pa_irq_teardown(struct pa_device *padev)
 {
 	struct pa_irqs *irqs = padev->irqs;
@@ -713,6 +726,14 @@ static u32 pa_irq_count(struct pa_irqs *irqs, unsigned int index)
 	return 0;
 }
 
+/**
+ * pa_irq_ioctl_info() - PCIASSIGN_IRQ_INFO
+ * @padev: the device
+ * @uarg: struct pciassign_irq_info in userspace
+ *
+ * Context: @padev->lock held.
+ * Return: 0 or a negative errno.
+ */
 long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg)
 {
 	struct pa_irqs *irqs = padev->irqs;
@@ -855,6 +876,14 @@ static void pa_irq_disable_index(struct pa_irqs *irqs, unsigned int index)
 	}
 }
 
+/**
+ * pa_irq_ioctl_set() - PCIASSIGN_SET_IRQS
+ * @padev: the device
+ * @uarg: struct pciassign_irq_set in userspace
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: 0 or a negative errno.
+ */
 long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg)
 {
 	const size_t hdrsz = sizeof(struct pciassign_irq_set);
@@ -936,7 +965,10 @@ long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg)
 	return ret;
 }
 
-/*
+/**
+ * pa_irq_after_reset() - put the INTx mask back after a reset
+ * @padev: the device
+ *
  * After a reset: the PCI core saved the command register before it and
  * restored it after, so an unmask (resample eventfd) that ran in between
  * had its INTx-disable change undone. Put the bit back as the IRQ state
@@ -956,16 +988,27 @@ void pa_irq_after_reset(struct pa_device *padev)
 	spin_unlock_irqrestore(&irqs->lock, flags);
 }
 
-/*
- * The lock under which INTx disable changes, for config writes of the
- * command register (config_filter.c); NULL while there is no IRQ state.
+/**
+ * pa_irq_intx_lock() - the lock under which INTx disable changes
+ * @padev: the device
+ *
+ * For config writes of the command register (config_filter.c).
+ *
+ * Return: the lock, or NULL while there is no IRQ state.
  */
 spinlock_t *pa_irq_intx_lock(struct pa_device *padev)
 {
 	return padev->irqs ? &padev->irqs->lock : NULL;
 }
 
-/* Callers hold pa_device.lock, under which irqs->req changes. */
+/**
+ * pa_irq_signal_request() - signal the request eventfd
+ * @padev: the device
+ *
+ * The host wants the device back: tell its owner.
+ *
+ * Context: @padev->lock held, under which irqs->req changes.
+ */
 void pa_irq_signal_request(struct pa_device *padev)
 {
 	lockdep_assert_held(&padev->lock);

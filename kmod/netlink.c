@@ -201,7 +201,7 @@ static int pa_genl_dev_revoke(struct sk_buff *skb, struct genl_info *info)
 
 	if (IS_ERR(padev))
 		return PTR_ERR(padev);
-	ret = pa_device_revoke(padev, "administrator request", false) ? 0 : -ENOENT;
+	ret = pa_device_revoke(padev, "administrator request") ? 0 : -ENOENT;
 	pa_device_put(padev);
 	if (ret)
 		NL_SET_ERR_MSG(info->extack, "device is not attached");
@@ -239,11 +239,19 @@ static struct genl_family pa_genl_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(pa_genl_mcgrps),
 };
 
+/**
+ * pa_netlink_init() - register the "pciassign" generic-netlink family
+ *
+ * Return: 0 or a negative errno.
+ */
 int __init pa_netlink_init(void)
 {
 	return genl_register_family(&pa_genl_family);
 }
 
+/**
+ * pa_netlink_exit() - unregister the generic-netlink family
+ */
 void pa_netlink_exit(void)
 {
 	genl_unregister_family(&pa_genl_family);

@@ -17,7 +17,12 @@ static struct pci_driver pa_pci_driver;
 static LIST_HEAD(pa_devices);
 static DEFINE_MUTEX(pa_devices_lock);
 
-/* The @n-th bound device (0-based), referenced, or NULL past the end. */
+/**
+ * pa_device_get_nth() - the n-th bound device
+ * @n: its index, 0-based
+ *
+ * Return: the device, referenced, or NULL past the end.
+ */
 struct pa_device *pa_device_get_nth(unsigned long n)
 {
 	struct pa_device *padev;
@@ -42,10 +47,17 @@ static bool pa_bus_at_or_below(struct pci_bus *bus, struct pci_bus *top)
 	return false;
 }
 
-/*
+/**
+ * pa_device_collect() - the bound devices on a bus and below it
+ * @top: the bus
+ * @skip: a device to leave out, or NULL
+ * @out: where the references go
+ * @max: room in @out
+ *
  * The bound devices on @top or the buses below it, except @skip: up to
- * @max of them referenced into @out. Returns how many there are, which
- * may be more than were stored.
+ * @max of them referenced into @out.
+ *
+ * Return: how many there are, which may be more than were stored.
  */
 unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
 			       struct pa_device **out, unsigned int max)
@@ -77,19 +89,36 @@ static void pa_device_free(struct kref *ref)
 	kfree(padev);
 }
 
+/**
+ * pa_device_put() - drop a reference on a device
+ * @padev: the device
+ *
+ * The last one frees it.
+ */
 void pa_device_put(struct pa_device *padev)
 {
 	kref_put(&padev->ref, pa_device_free);
 }
 
+/**
+ * pa_pci_driver_owns() - is @pdev bound to pciassign?
+ * @pdev: the function
+ *
+ * Return: true when it is.
+ */
 bool pa_pci_driver_owns(struct pci_dev *pdev)
 {
 	return pdev->dev.driver == &pa_pci_driver.driver;
 }
 
-/*
- * A reference to the pa_device of @pdev if it is bound to pciassign, else
- * NULL. The device lock keeps remove() from running while we look.
+/**
+ * pa_device_get_by_pdev() - the pa_device of a function
+ * @pdev: the function
+ *
+ * The device lock keeps remove() from running while we look.
+ *
+ * Context: takes the device lock. May sleep.
+ * Return: A reference to the pa_device of @pdev if it is bound to pciassign, else NULL.
  */
 struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev)
 {
@@ -114,6 +143,17 @@ static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		pci_warn(pdev, "refusing header type %#x (only endpoints are assignable)\n",
 			 pdev->hdr_type);
 		return -EINVAL;
+	}
+
+	/*
+	 * A PF's VFs share its hardware and depend on its driver: with VFs
+	 * enabled it is not assignable. None can appear while it is bound
+	 * here: without a .sriov_configure, the kernel refuses sriov_numvfs.
+	 */
+	if (pci_num_vf(pdev)) {
+		pci_info(pdev, "refusing a PF with %d VFs enabled (disable them first)\n",
+			 pci_num_vf(pdev));
+		return -EBUSY;
 	}
 
 	padev = kzalloc(sizeof(*padev), GFP_KERNEL);
@@ -158,7 +198,7 @@ static void pa_remove(struct pci_dev *pdev)
 	mutex_unlock(&padev->lock);
 
 	if (!pa_device_wait_release(padev, why))
-		pa_device_revoke(padev, why, true);
+		__pa_device_revoke(padev, why);
 
 	mutex_lock(&padev->lock);
 	if (padev->needs_reset) {
@@ -210,11 +250,19 @@ static struct pci_driver pa_pci_driver = {
 	.driver_managed_dma = true,
 };
 
+/**
+ * pa_pci_driver_register() - register the "pciassign" PCI driver
+ *
+ * Return: 0 or a negative errno.
+ */
 int pa_pci_driver_register(void)
 {
 	return pci_register_driver(&pa_pci_driver);
 }
 
+/**
+ * pa_pci_driver_unregister() - unregister the PCI driver
+ */
 void pa_pci_driver_unregister(void)
 {
 	pci_unregister_driver(&pa_pci_driver);

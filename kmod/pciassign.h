@@ -116,7 +116,8 @@ void pa_context_put(struct pa_context *ctx);
 /* attach.c: ownership, device fds, detach, reset, revocation */
 long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg);
 void pa_device_release_fd(struct pa_device *padev, struct file *file);
-bool pa_device_revoke(struct pa_device *padev, const char *why, bool dev_locked);
+bool __pa_device_revoke(struct pa_device *padev, const char *why);
+bool pa_device_revoke(struct pa_device *padev, const char *why);
 int pa_device_request_release(struct pa_device *padev, const char *why);
 bool pa_device_wait_release(struct pa_device *padev, const char *why);
 int pa_device_reset(struct pa_device *padev);
@@ -185,6 +186,8 @@ int pa_cfg_filter_read(struct pa_device *padev, struct pa_cfg_filter *f,
 		       unsigned int pos, unsigned int len, u32 *val);
 int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
 			unsigned int pos, unsigned int len, u32 val);
+/* A VF's virtual memory-enable bit (its hardware bit reads 0). */
+bool pa_cfg_filter_vf_memory_on(struct pa_cfg_filter *f);
 
 /*
  * irq.c: INTx, MSI, MSI-X and the request eventfd. init at attach;

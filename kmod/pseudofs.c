@@ -30,25 +30,48 @@ static struct file_system_type pa_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
+/**
+ * pa_pseudofs_init() - mount the private pseudo filesystem of device fds
+ *
+ * Return: 0 or a negative errno.
+ */
 int pa_pseudofs_init(void)
 {
 	pa_mnt = kern_mount(&pa_fs_type);
 	return PTR_ERR_OR_ZERO(pa_mnt);
 }
 
+/**
+ * pa_pseudofs_exit() - unmount it
+ */
 void pa_pseudofs_exit(void)
 {
 	kern_unmount(pa_mnt);
 }
 
+/**
+ * pa_pseudofs_inode() - a new inode for a device fd
+ *
+ * Each device fd has its own inode, so that its BAR mappings can be zapped alone.
+ *
+ * Return: the inode, or an ERR_PTR().
+ */
 struct inode *pa_pseudofs_inode(void)
 {
 	return alloc_anon_inode(pa_mnt->mnt_sb);
 }
 
-/*
- * A new file on @inode, which it consumes (also on failure). The file holds
- * a reference to @fops's module, as files opened through a path do.
+/**
+ * pa_pseudofs_file() - a new file on a pseudofs inode
+ * @inode: the inode, consumed (also on failure)
+ * @name: the file's name
+ * @fops: its operations
+ * @priv: its private_data
+ *
+ * The file holds a reference to @fops's module, as files opened through a
+ * path do.
+ *
+ * Return: the file, or an ERR_PTR().
  */
 struct file *pa_pseudofs_file(struct inode *inode, const char *name,
 			      const struct file_operations *fops, void *priv)

@@ -66,11 +66,18 @@ static bool pa_bar_mmapable(const struct pa_bar *bar)
 	return bar->size && !pa_bar_is_io(bar) && PAGE_ALIGNED(bar->size);
 }
 
-/* Whether the device decodes memory (or I/O) space right now. */
-static bool pa_decode_on(struct pci_dev *pdev, bool io)
+/*
+ * Whether the device decodes memory (or I/O) space right now, as its
+ * owner set it. A VF's memory enable is hardwired 0 (its PF enables every
+ * VF's memory space at once), so its owner's is the config filter's
+ * virtual bit.
+ */
+static bool pa_decode_on(struct pci_dev *pdev, struct pa_regions *r, bool io)
 {
 	u16 cmd;
 
+	if (!io && pdev->is_virtfn)
+		return pa_cfg_filter_vf_memory_on(r->filter);
 	if (pci_read_config_word(pdev, PCI_COMMAND, &cmd))
 		return false;
 	return cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY);
@@ -93,6 +100,15 @@ static void pa_regions_find_msix(struct pci_dev *pdev, struct pa_regions *r)
 		      ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
 }
 
+/**
+ * pa_regions_init() - config space, BARs and ROM of a device being attached
+ * @padev: the device
+ *
+ * Claims the BARs and creates the config filter.
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: 0 or a negative errno.
+ */
 int pa_regions_init(struct pa_device *padev)
 {
 	struct pci_dev *pdev = padev->pdev;
@@ -143,7 +159,12 @@ free:
 	return ret;
 }
 
-/* Called with memory_lock held for write, or before any mapping exists. */
+/**
+ * pa_regions_teardown() - release what pa_regions_init() took
+ * @padev: the device
+ *
+ * Context: memory_lock held for write, or before any mapping exists.
+ */
 void pa_regions_teardown(struct pa_device *padev)
 {
 	struct pa_regions *r = padev->regions;
@@ -161,6 +182,14 @@ void pa_regions_teardown(struct pa_device *padev)
 	kfree(r);
 }
 
+/**
+ * pa_regions_zap() - remove every userspace mapping of the BARs
+ * @padev: the device
+ *
+ * They fault back in on demand when the device can decode again.
+ *
+ * Context: memory_lock held for write.
+ */
 void pa_regions_zap(struct pa_device *padev)
 {
 	/* Each device fd has its own inode: this hits only its mappings. */
@@ -204,6 +233,14 @@ static u32 pa_region_flags(const struct pa_regions *r, u32 index)
 	return flags;
 }
 
+/**
+ * pa_regions_ioctl_info() - PCIASSIGN_REGION_INFO
+ * @padev: the device
+ * @uarg: struct pciassign_region_info in userspace
+ *
+ * Context: @padev->lock held.
+ * Return: 0 or a negative errno.
+ */
 long pa_regions_ioctl_info(struct pa_device *padev, void __user *uarg)
 {
 	struct pa_regions *r = padev->regions;
@@ -420,7 +457,7 @@ static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
 		}
 
 		down_read(&padev->memory_lock);
-		if (!pa_decode_on(pdev, io))
+		if (!pa_decode_on(pdev, r, io))
 			ret = -EIO;
 		else if (bar)
 			pa_bar_access_shielded(r, index, at, kbuf, n, write,
@@ -441,6 +478,17 @@ static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
 	return done ? done : ret;
 }
 
+/**
+ * pa_regions_rw() - read or write a region of the device fd
+ * @padev: the device
+ * @buf: the user buffer
+ * @count: bytes to move
+ * @ppos: the fd offset (region index and offset)
+ * @write: true for a write
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: the bytes moved, or a negative errno.
+ */
 ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
 		      size_t count, loff_t *ppos, bool write)
 {
@@ -508,7 +556,7 @@ static vm_fault_t pa_bar_fault(struct vm_fault *vmf)
 	bar = &r->bar[index];
 	if (!pa_bar_mmapable(bar) || pgoff >= bar->size >> PAGE_SHIFT)
 		goto out;
-	if (!pa_decode_on(padev->pdev, false))
+	if (!pa_decode_on(padev->pdev, r, false))
 		goto out;
 	ret = vmf_insert_pfn(vma, vmf->address,
 			     (bar->start >> PAGE_SHIFT) + pgoff);
@@ -521,9 +569,16 @@ static const struct vm_operations_struct pa_bar_vm_ops = {
 	.fault = pa_bar_fault,
 };
 
-/*
+/**
+ * pa_regions_mmap() - map a BAR of the device fd
+ * @padev: the device
+ * @vma: the mapping
+ *
  * Needs only memory_lock (mmap_lock, then memory_lock, as in the fault),
  * so it may be called without padev->lock.
+ *
+ * Context: mmap_lock held.
+ * Return: 0 or a negative errno.
  */
 int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma)
 {

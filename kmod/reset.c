@@ -34,9 +34,15 @@ static int pa_count_function(struct pci_dev *pdev, void *data)
 	return 0;
 }
 
-/* Can the PCI core reset @pdev's slot or bus at all? */
+/*
+ * Can the PCI core reset @pdev's slot or bus at all? Never for a VF: that
+ * would reset its PF, and with it every VF (SR-IOV makes FLR mandatory
+ * for VFs, so FLR is a VF's reset).
+ */
 static bool pa_set_reset_exists(struct pci_dev *pdev)
 {
+	if (pdev->is_virtfn)
+		return false;
 	return !pci_probe_reset_slot(pdev->slot) || !pci_probe_reset_bus(pdev->bus);
 }
 
@@ -184,11 +190,17 @@ out:
 	return ret;
 }
 
-/*
- * The reset a new owner is promised. A device that cannot be reset at
- * all is attached without one (as the hardware allows), said once in the
- * log and in DEVICE_INFO; one that needs a reset it cannot get now is
- * refused.
+/**
+ * pa_reset_at_attach() - the reset a new owner is promised
+ * @padev: the device
+ * @ctx: the context attaching it
+ *
+ * A device that cannot be reset at all is attached without one (as the
+ * hardware allows), said once in the log and in DEVICE_INFO; one that
+ * needs a reset it cannot get now is refused.
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: 0 or a negative errno.
  */
 int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx)
 {
@@ -222,7 +234,15 @@ int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx)
 	}
 }
 
-/* An owner let go: reset now, or remember that the next owner needs one. */
+/**
+ * pa_reset_at_release() - reset a device its owner let go
+ * @padev: the device
+ * @dev_locked: the caller holds the device lock (driver remove())
+ *
+ * Resets it now, or remembers that the next owner needs a reset.
+ *
+ * Context: @padev->lock held. May sleep.
+ */
 void pa_reset_at_release(struct pa_device *padev, bool dev_locked)
 {
 	if (pa_reset_now(padev, NULL, dev_locked)) {
@@ -231,7 +251,13 @@ void pa_reset_at_release(struct pa_device *padev, bool dev_locked)
 	}
 }
 
-/* PCIASSIGN_DEVICE_RESET: the owner's own reset. */
+/**
+ * pa_reset_for_owner() - PCIASSIGN_DEVICE_RESET: the owner's own reset
+ * @padev: the device
+ *
+ * Context: @padev->lock held. May sleep.
+ * Return: 0 or a negative errno.
+ */
 int pa_reset_for_owner(struct pa_device *padev)
 {
 	return pa_reset_now(padev, padev->ctx, false);
@@ -248,13 +274,23 @@ static bool pa_set_reset_possible(struct pa_device *padev)
 	return pa_device_collect(padev->pdev->bus, padev, NULL, 0) == total - 1;
 }
 
-/* Is there a way to reset @padev now (DEVICE_INFO)? */
+/**
+ * pa_reset_available() - is there a way to reset @padev now (DEVICE_INFO)?
+ * @padev: the device
+ *
+ * Return: true when there is.
+ */
 bool pa_reset_available(struct pa_device *padev)
 {
 	return pa_reset_supported(padev->pdev) || pa_set_reset_possible(padev);
 }
 
-/* Does its reset reach other functions (DEVICE_INFO)? */
+/**
+ * pa_reset_is_set() - does its reset reach other functions (DEVICE_INFO)?
+ * @padev: the device
+ *
+ * Return: true when it does.
+ */
 bool pa_reset_is_set(struct pa_device *padev)
 {
 	unsigned int total = 0;

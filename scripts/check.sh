@@ -3,7 +3,7 @@
 # N skipped, N retried" line, every FAIL, SKIP and RETRY named above it.
 #   RIG_KERNELS="7.3"       kernels to build for and boot (default: all: 6.1 6.12 7.3)
 #   RIG_PROFILES="default"  rig machine profiles (default: default nointremap
-#                           noiommu faults linux)
+#                           noiommu faults linux, and sriov on 6.1 and 6.12)
 #   PCIASSIGN_CASES=REGEX   run only the guest cases whose name matches (in
 #                           every profile booted: one it matches nothing in
 #                           fails, so name the profiles too)
@@ -102,6 +102,8 @@ step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
 exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke
 
 build_step kmod/checkpatch "$PCIASSIGN_TOP/scripts/checkpatch.sh"
+# kernel-doc over the module: well-formed, and on every cross-file function.
+build_step kmod/kernel-doc "$PCIASSIGN_TOP/scripts/kernel-doc.sh"
 # The netlink YAML spec against its header and the generated name table.
 step netlink-spec "$PCIASSIGN_TOP/scripts/check-netlink-spec.sh"
 # The linux profile's "clean" check over sample kernel logs.
@@ -117,7 +119,11 @@ for short in $kernels; do
 	# and IRQ setup (tests/vm/guest/pa-fault-test.c).
 	build_step "build/kmod-$short-faultinject" env PCIASSIGN_FAULT_INJECT=1 \
 		"$PCIASSIGN_TOP/scripts/build-kmod.sh" "$abi"
-	for profile in ${RIG_PROFILES:-default nointremap noiommu faults linux}; do
+	# sriov boots bookworm-backports' QEMU (its igb has SR-IOV VFs), about
+	# 2 minutes a kernel; on the bookworm kernels by default.
+	profiles="default nointremap noiommu faults linux"
+	case $short in 6.1 | 6.12) profiles="$profiles sriov" ;; esac
+	for profile in ${RIG_PROFILES:-$profiles}; do
 		ko=$PCIASSIGN_BUILD/kmod-$abi/kmod/pciassign.ko
 		[ "$profile" = faults ] && ko=$PCIASSIGN_BUILD/kmod-$abi-fi/kmod/pciassign.ko
 		run=step

@@ -60,18 +60,23 @@ for short in "${RIG_KERNEL_NAMES[@]}"; do
 	fi
 done
 
-# checkpatch.pl is not packaged on its own: take it from linux-source.
+# checkpatch.pl and kernel-doc are not packaged on their own: take them
+# from linux-source.
 cpdir=$PCIASSIGN_CACHE/checkpatch
-if [ ! -f "$cpdir/checkpatch.pl" ]; then
-	note "extracting checkpatch.pl from linux-source-6.1"
+if [ ! -f "$cpdir/checkpatch.pl" ] || [ ! -f "$cpdir/kernel-doc" ]; then
+	note "extracting checkpatch.pl and kernel-doc from linux-source-6.1"
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get download linux-source-6.1 2>&1 | grep -v unsandboxed || true)
 	dpkg -x "$tmp"/linux-source-6.1_*.deb "$tmp/x"
 	tar -xJf "$tmp"/x/usr/src/linux-source-6.1.tar.xz -C "$tmp" --wildcards \
-		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' \
+		'*/scripts/kernel-doc'
 	mkdir -p "$cpdir"
-	cp "$tmp"/linux-source-6.1/scripts/{checkpatch.pl,spelling.txt,const_structs.checkpatch} "$cpdir/"
+	cp "$tmp"/linux-source-6.1/scripts/{checkpatch.pl,spelling.txt,const_structs.checkpatch,kernel-doc} \
+		"$cpdir/"
 	rm -rf "$tmp"
 fi
 
 "$(dirname "$0")/fetch-kernels.sh"
+# bookworm-backports' QEMU, unpacked in the cache for the sriov rig profile.
+"$(dirname "$0")/fetch-qemu.sh"

@@ -10,6 +10,12 @@ PCIASSIGN_BUILD=${PCIASSIGN_BUILD:-$PCIASSIGN_TOP/build}
 # 6.1 is bookworm's, 6.12 bookworm-backports', 7.3 trixie-backports'.
 RIG_KERNEL_NAMES=(6.1 6.12 7.3)
 
+# The QEMU of the sriov rig profile (its igb has SR-IOV VFs; Debian 12's
+# QEMU 7.2 has no igb): bookworm-backports' build, unpacked into the cache
+# by scripts/fetch-qemu.sh, never installed. Only that profile uses it.
+RIG_SRIOV_QEMU_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
+rig_sriov_qemu_dir() { echo "$PCIASSIGN_CACHE/qemu-${RIG_SRIOV_QEMU_VERSION#*:}"; }
+
 die() { echo "error: $*" >&2; exit 1; }
 
 # rig_summary RESULTS: every FAIL, SKIP, RETRY and INFO line of a results

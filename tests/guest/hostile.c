@@ -276,8 +276,7 @@ static void msix_past(void)
 	uint32_t tbl = cfg_r32(nic.slot, nic.msix + 4), pbar = cfg_r32(nic.slot, nic.msix + 8);
 	unsigned int n = (ctrl & 0x7ff) + 1, bad = 0, got[3];
 	uintptr_t t, pba, regs = (uintptr_t)nic.bars[0].addr;
-	static const uint32_t cause[3] = { ICR_RXQ0, ICR_TXQ0, ICR_OTHER };
-	bool ok = true;
+	bool ok;
 
 	if (!nic.bars[tbl & 7].present || !nic.bars[pbar & 7].present || n < 3) {
 		check("e1000e", "msix-past", false, "no MSI-X table BAR");
@@ -285,12 +284,7 @@ static void msix_past(void)
 	}
 	t = (uintptr_t)nic.bars[tbl & 7].addr + (tbl & ~7u);
 	pba = (uintptr_t)nic.bars[pbar & 7].addr + (pbar & ~7u);
-	for (unsigned int i = 0; i < 3; i++) {
-		mmio_w32(t + 16 * i, (uint32_t)LAPIC_BASE);
-		mmio_w32(t + 16 * i + 4, 0);
-		mmio_w32(t + 16 * i + 8, VEC_MSIX0 + i);
-		mmio_w32(t + 16 * i + 12, 0);
-	}
+	msix_table_fill3(t);
 	/* Past the last entry, up to the PBA or 64 entries on. */
 	for (uintptr_t a = t + 16 * n; a < t + 16 * (n + 64) && a + 4 <= pba; a += 4)
 		mmio_w32(a, 0xdeadbeefu);
@@ -317,22 +311,8 @@ static void msix_past(void)
 
 	/* And the vectors still go where the entries say. */
 	cfg_w16(nic.slot, nic.msix + 2, (uint16_t)((ctrl & ~0x4000) | 0x8000));
-	mmio_w32(regs + E1000_IMC, 0xffffffffu);
-	(void)mmio_r32(regs + E1000_ICR);
-	mmio_w32(regs + E1000_IVAR, (0x8 | 0) | (0x8 | 2) << 4 | (0x8 | 1) << 8 |
-		 (0x8 | 0) << 12 | (0x8 | 2) << 16);
-	delay(SETTLE);
-	for (unsigned int i = 0; i < 3; i++)
-		got[i] = irq_count[VEC_MSIX0 + i];
-	for (unsigned int i = 0; i < 3; i++) {
-		mmio_w32(regs + E1000_IMS, cause[i]);
-		mmio_w32(regs + E1000_ICS, cause[i]);
-		if (!wait_count(VEC_MSIX0 + i, got[i] + 1, TIMEOUT_LONG))
-			ok = false;
-	}
-	delay(SETTLE);
-	for (unsigned int i = 0; i < 3; i++)
-		got[i] = irq_count[VEC_MSIX0 + i] - got[i];
+	e1000e_msix_route(regs);
+	ok = e1000e_msix_fire(regs, got, NULL);
 	check("e1000e", "msix-after-stray-writes", ok && got[0] == 1 && got[1] == 1 && got[2] == 1,
 	      "causes RXQ0/TXQ0/OTHER -> vectors 0/1/2 counted %u/%u/%u", got[0], got[1], got[2]);
 	mmio_w32(regs + E1000_IMC, 0xffffffffu);

@@ -193,3 +193,48 @@ bool edu_dma(uintptr_t bar, uint64_t src, uint64_t dst, uint32_t cmd, uint64_t *
 	mmio_w32(bar + 0x98, cmd);
 	return edu_wait_idle(bar, 0x98, 1, cycles);
 }
+
+/* ---- e1000e MSI-X ---- */
+
+void msix_table_fill3(uintptr_t t)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		mmio_w32(t + 16 * i, (uint32_t)LAPIC_BASE);
+		mmio_w32(t + 16 * i + 4, 0);
+		mmio_w32(t + 16 * i + 8, VEC_MSIX0 + i);
+		mmio_w32(t + 16 * i + 12, 0);	/* unmasked */
+	}
+}
+
+void e1000e_msix_route(uintptr_t regs)
+{
+	mmio_w32(regs + E1000_IMC, 0xffffffffu);
+	(void)mmio_r32(regs + E1000_ICR);
+	mmio_w32(regs + E1000_IVAR, (0x8 | 0) | (0x8 | 2) << 4 | (0x8 | 1) << 8 |
+		 (0x8 | 0) << 12 | (0x8 | 2) << 16);
+}
+
+bool e1000e_msix_fire(uintptr_t regs, uint32_t got[3], uint32_t *all)
+{
+	static const uint32_t cause[3] = { ICR_RXQ0, ICR_TXQ0, ICR_OTHER };
+	uint32_t other0;
+	bool ok = true;
+
+	delay(SETTLE);
+	for (unsigned int i = 0; i < 3; i++)
+		got[i] = irq_count[VEC_MSIX0 + i];
+	other0 = total_irqs_except(VEC_SPURIOUS, VEC_SPURIOUS);
+	for (unsigned int i = 0; i < 3; i++) {
+		/* Auto-clear (EIAC) drops a cause from IMS once it fired. */
+		mmio_w32(regs + E1000_IMS, cause[i]);
+		mmio_w32(regs + E1000_ICS, cause[i]);
+		if (!wait_count(VEC_MSIX0 + i, got[i] + 1, TIMEOUT_LONG))
+			ok = false;
+	}
+	delay(SETTLE);
+	for (unsigned int i = 0; i < 3; i++)
+		got[i] = irq_count[VEC_MSIX0 + i] - got[i];
+	if (all)
+		*all = total_irqs_except(VEC_SPURIOUS, VEC_SPURIOUS) - other0;
+	return ok;
+}

@@ -31,17 +31,7 @@
 #define TIMEOUT_LONG	40000000000ull
 #define SETTLE		200000000ull
 
-/* e1000e registers */
-#define E1000_ICR	0x000c0
-#define E1000_ICS	0x000c8
-#define E1000_IMS	0x000d0
-#define E1000_IMC	0x000d8
-#define E1000_IVAR	0x000e4
-#define ICR_RXQ0	(1u << 20)
-#define ICR_RXQ1	(1u << 21)
-#define ICR_TXQ0	(1u << 22)
-#define ICR_TXQ1	(1u << 23)
-#define ICR_OTHER	(1u << 24)
+#include "e1000e_regs.h"	/* tests/include: E1000_*, ICR_* */
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
@@ -169,6 +159,19 @@ void place_bars(unsigned int d, const char *k, struct bar bars[6]);
 void check_rom(unsigned int d, const char *k);
 bool edu_wait_idle(uintptr_t bar, unsigned int reg, uint32_t bit, uint64_t *cycles);
 bool edu_dma(uintptr_t bar, uint64_t src, uint64_t dst, uint32_t cmd, uint64_t *cycles);
+
+/* ---- pci.c: e1000e MSI-X routing (payload.c and hostile.c) ---- */
+
+/* MSI-X table entries 0..2 at @t: LAPIC 0, vectors VEC_MSIX0 + i, unmasked. */
+void msix_table_fill3(uintptr_t t);
+/* All causes masked and cleared; RXQ0, TXQ1 -> vector 0, TXQ0 -> 1, RXQ1, OTHER -> 2. */
+void e1000e_msix_route(uintptr_t regs);
+/*
+ * Fire causes RXQ0, TXQ0, OTHER one at a time: got[i] gets how many
+ * interrupts vector VEC_MSIX0 + i took, *all (may be NULL) how many
+ * arrived on any vector. False when one of them never came.
+ */
+bool e1000e_msix_fire(uintptr_t regs, uint32_t got[3], uint32_t *all);
 
 /* ---- hostile.c ---- */
 

@@ -356,4 +356,23 @@ static inline void fake_rig(struct fake *f)
 		   " 24:          0          0  IR-PCI-MSI-0000:01:00.0   0-edge      eth0\n");
 }
 
+/* cmocka setup and teardown: a fresh rig tree (fake_rig) for each test. */
+static inline int fake_rig_setup(void **state)
+{
+	struct fake *f = malloc(sizeof(*f));
+
+	assert_non_null(f);
+	fake_init(f);
+	fake_rig(f);
+	*state = f;
+	return 0;
+}
+
+static inline int fake_rig_teardown(void **state)
+{
+	fake_destroy(*state);
+	free(*state);
+	return 0;
+}
+
 #endif /* FAKE_SYSFS_H */

@@ -9,24 +9,6 @@
 
 #include "fake_sysfs.h"
 
-static int setup(void **state)
-{
-	struct fake *f = malloc(sizeof(*f));
-
-	assert_non_null(f);
-	fake_init(f);
-	fake_rig(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fake_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 static const char *cli_path(void)
 {
 	const char *p = getenv("PCIASSIGN_CLI");
@@ -658,7 +640,7 @@ static void persistent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fake_rig_setup, fake_rig_teardown)
 		cmocka_unit_test(json_validator_rejects),
 		T(list_text),
 		T(list_json),

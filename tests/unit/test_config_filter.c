@@ -433,6 +433,59 @@ static void devctl_and_pm_guards(void **state)
 	assert_int_equal(m.write, 0x000f001f);
 }
 
+/*
+ * An SR-IOV VF: IDs and BARs (0xffff and 0 in its hardware) read from the
+ * filter's copy and are never written; its memory-enable bit is virtual
+ * (the hardware bit is hardwired 0), the rest of the command register as
+ * for any function.
+ */
+static void vf_header(void **state)
+{
+	const u8 caps[1][2] = { { PCI_CAP_ID_EXP, 0x50 } };
+	struct pa_cfg_map map;
+	struct pa_cfg_masks m, pf;
+
+	(void)state;
+	cfg_reset();
+	std_chain(1, caps);
+	std_fill(PCI_CAP_ID_EXP, 0x50);
+	scan(&map, 256);
+	assert_false(map.vf);
+	pa_cfg_rules_masks(&map, PCI_COMMAND, 2, &pf);
+	map.vf = true;
+	pa_cfg_rules_masks(&map, PCI_VENDOR_ID, 4, &m);
+	assert_int_equal(m.fixed, 0xffffffff);
+	assert_int_equal(m.write | m.virt | m.hide | m.zero, 0);
+	for (unsigned int b = PCI_BASE_ADDRESS_0; b < PCI_CARDBUS_CIS; b += 4) {
+		pa_cfg_rules_masks(&map, b, 4, &m);
+		assert_int_equal(m.fixed, 0xffffffff);
+		assert_int_equal(m.write | m.virt | m.hide | m.zero, 0);
+	}
+	pa_cfg_rules_masks(&map, PCI_COMMAND, 2, &m);
+	assert_int_equal(m.virt, PCI_COMMAND_MEMORY);
+	assert_int_equal(m.write, pf.write & ~PCI_COMMAND_MEMORY);
+	assert_int_equal(m.fixed, 0);
+	assert_true(m.flags & PA_CFG_F_DECODE);
+	/* A dword at the command register: status as for any function. */
+	pa_cfg_rules_masks(&map, PCI_COMMAND, 4, &m);
+	assert_int_equal(m.virt, PCI_COMMAND_MEMORY);
+	assert_int_equal(m.write >> 16, PA_STATUS_ERRORS);
+	/* Nothing else of the header, or past it, changes. */
+	pa_cfg_rules_masks(&map, PCI_CARDBUS_CIS, 4, &m);
+	assert_int_equal(m.fixed | m.write, 0);
+	pa_cfg_rules_masks(&map, PCI_INTERRUPT_LINE, 1, &m);
+	assert_int_equal(m.virt, 0xff);
+	assert_int_equal(m.fixed, 0);
+	pa_cfg_rules_masks(&map, 0x50 + PCI_EXP_DEVCTL, 2, &m);
+	assert_int_equal(m.fixed, 0);
+	assert_int_equal(m.write, PA_DEVCTL_OWNER);
+	/* A PF (or any other function) keeps its hardware bit. */
+	map.vf = false;
+	pa_cfg_rules_masks(&map, PCI_COMMAND, 2, &m);
+	assert_int_equal(m.virt, 0);
+	assert_true(m.write & PCI_COMMAND_MEMORY);
+}
+
 /* Write-1-to-clear bits that are not writable are written as 0. */
 static void w1c_not_writable_written_as_zero(void **state)
 {
@@ -597,6 +650,7 @@ int main(void)
 		cmocka_unit_test(broken_chains),
 		cmocka_unit_test(devctl_and_pm_guards),
 		cmocka_unit_test(w1c_not_writable_written_as_zero),
+		cmocka_unit_test(vf_header),
 		cmocka_unit_test(write_pieces),
 		cmocka_unit_test(whole_space_write),
 		cmocka_unit_test(table_rows_all_expected),

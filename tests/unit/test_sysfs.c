@@ -3,24 +3,6 @@
 #include "fake_sysfs.h"
 #include "json.h"
 
-static int setup(void **state)
-{
-	struct fake *f = malloc(sizeof(*f));
-
-	assert_non_null(f);
-	fake_init(f);
-	fake_rig(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fake_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 static struct pa_bdf B(const char *s)
 {
 	struct pa_bdf b;
@@ -472,7 +454,7 @@ static void json_writer_escapes_and_balances(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fake_rig_setup, fake_rig_teardown)
 		T(lists_every_function_sorted),
 		T(get_func_errors_and_override),
 		T(group_members_sorted),

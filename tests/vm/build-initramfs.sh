@@ -16,8 +16,9 @@ kroot=$PCIASSIGN_CACHE/kernels/$abi
 guestbin=$PCIASSIGN_BUILD/guest-bin
 
 # Host drivers for the emulated devices, VFIO for side-by-side runs and KVM
-# for nested guests.
-GUEST_MODULES=(e1000e e1000 nvme vfio-pci vfio_iommu_type1 kvm_amd)
+# for nested guests; igb and pci-pf-stub (a PF driver that only enables
+# VFs, and leaves them enabled when unbound) for the sriov profile.
+GUEST_MODULES=(e1000e e1000 nvme vfio-pci vfio_iommu_type1 kvm_amd igb pci-pf-stub)
 
 root=$(mktemp -d "$PCIASSIGN_BUILD/initramfs.XXXXXX")
 chmod 0755 "$root"	# the guest's /: unprivileged test processes traverse it

@@ -16,6 +16,9 @@
 #               networking (restrict=on); profiles/linux/: pciassign-vmm
 #               boots a Linux guest (tests/vm/nested/) on nvme and e1000e
 #   dkms        the full rig, profiles/dkms/ (pass -m with the DKMS-built module)
+#   sriov       the full rig plus an igb (82576, SR-IOV) behind its own root
+#               port, on bookworm-backports' QEMU (scripts/fetch-qemu.sh;
+#               Debian 12's has no igb); profiles/sriov/: its VFs assigned
 # RIG_EXTRA_INITRD=FILE appends FILE (a gzip'd newc cpio) to the guest's
 # initramfs: the kernel unpacks concatenated archives in order.
 # Exit status: 0 if every test passed.
@@ -65,6 +68,9 @@ fi
 disk=$run/nvme-disk.img
 
 iommu=(-device intel-iommu,intremap=on) mem=1G
+# The machine's QEMU, but for the profiles that need devices it lacks;
+# extra: their devices.
+qemu=(qemu-system-x86_64) extra=()
 # The e1000e's backend: none (no peer, the cases only need the device),
 # or for the nested Linux guests QEMU's user-mode network. restrict=on is
 # not optional: nothing may leave this machine; the guest only ever gets
@@ -85,6 +91,16 @@ linux)
 	mem=1536M nic=("${usernet[@]}")
 	append="console=ttyS0 intel_iommu=on panic=1 pciassign.cases=$cases pciassign.profile=$profile pciassign.case_timeout=420 ${PCIASSIGN_APPEND:-}"
 	timeout_s=${timeout_s:-900}
+	;;
+sriov)
+	qdir=$(rig_sriov_qemu_dir)
+	[ -f "$qdir/.ready" ] || "$PCIASSIGN_TOP/scripts/fetch-qemu.sh"
+	qemu=("$qdir/usr/bin/qemu-system-x86_64" -L "$qdir/usr/share/qemu")
+	# QEMU's igb wants a PCIe port of its own; its VFs come and go
+	# behind it (the guest's sriov_numvfs). Its PF transmits to QEMU's
+	# user-mode network (restrict=on: nothing leaves this machine).
+	extra=(-device pcie-root-port,id=rp4,chassis=4,slot=4
+	       -netdev user,id=n4,restrict=on -device igb,bus=rp4,id=igb0,netdev=n4)
 	;;
 *) die "unknown profile '$profile'" ;;
 esac
@@ -124,7 +140,7 @@ boot() {
 	note "booting $abi (log: $log)"
 	start=$(date +%s)
 	set +e
-	timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+	timeout --kill-after=10 "$timeout_s" "${qemu[@]}" \
 		-M q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m $mem \
 		-nodefaults -vga none -display none -no-reboot \
 		"${iommu[@]}" \
@@ -137,6 +153,7 @@ boot() {
 		-device pcie-root-port,id=rp3,chassis=3,slot=3 \
 		-device edu,bus=rp3,addr=0.0,multifunction=on \
 		-device e1000,bus=rp3,addr=0.1 \
+		"${extra[@]}" \
 		-serial "file:$log" -serial "file:$run/results.log" \
 		-qmp "unix:$run/qmp.sock,server=on,wait=off" \
 		-kernel "$kroot/vmlinuz" -initrd "$run/initramfs.gz" \

@@ -95,8 +95,8 @@ struct cli_func {
 
 /*
  * Look up the command's single BDF argument and read its config space;
- * prints what went wrong. Returns -1 when *out is loaded, else the exit
- * code (CLI_USAGE or CLI_FAIL).
+ * prints what went wrong. Returns 0 (CLI_OK) when *out is loaded, else the
+ * exit code (CLI_USAGE or CLI_FAIL).
  */
 int cli_load_func(const struct cli *c, const char *cmd, struct cli_func *out);
 

@@ -115,7 +115,7 @@ int cmd_config(struct cli *c)
 	int ret;
 
 	ret = cli_load_func(c, "config", &fn);
-	if (ret >= 0)
+	if (ret)
 		return ret;
 	if (c->host_view) {
 		dump(c, &fn, "host", fn.cfg, (size_t)fn.cfg_len);

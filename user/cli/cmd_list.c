@@ -353,136 +353,155 @@ static const char *res_kind(const struct pa_host_resource *r)
 	return "mem";
 }
 
-int cmd_info(struct cli *c)
-{
-	struct pa_host_resource res[PA_HOST_NUM_RES];
-	struct cap std[MAX_CAPS], ext[MAX_CAPS];
-	size_t nstd, next, i;
-	struct pa_assignability a;
+/* What 'info' shows of a function, read once and rendered as text or JSON. */
+struct info {
 	struct cli_func fn;
-	struct pa_json j;
-	char irq[32], sz[32];
-	unsigned int msi = 0, msix = 0, pin;
-	int ret;
+	struct pa_host_resource res[PA_HOST_NUM_RES];
+	struct pa_assignability a;
+	struct cap std[MAX_CAPS], ext[MAX_CAPS];
+	size_t nstd, next;
+	unsigned int nbars;	/* resource lines that are BARs */
+	unsigned int msi, msix;	/* vectors */
+	unsigned int pin;	/* INTx pin, 1..4, else none */
+	char irq[32];		/* the host IRQ, "" when unknown */
+};
 
-	ret = cli_load_func(c, "info", &fn);
-	if (ret >= 0)
-		return ret;
-	if (pa_host_read_resources(&c->host, &fn.bdf, res))
-		memset(res, 0, sizeof(res));
-	if (pa_host_assignability(&c->host, &fn.f, &a)) {
-		memset(&a, 0, sizeof(a));
-		snprintf(a.reason, sizeof(a.reason), "cannot read its IOMMU group");
+static void info_read(const struct cli *c, struct info *in)
+{
+	const uint8_t *cfg = in->fn.cfg;
+
+	if (pa_host_read_resources(&c->host, &in->fn.bdf, in->res))
+		memset(in->res, 0, sizeof(in->res));
+	if (pa_host_assignability(&c->host, &in->fn.f, &in->a)) {
+		memset(&in->a, 0, sizeof(in->a));
+		snprintf(in->a.reason, sizeof(in->a.reason), "cannot read its IOMMU group");
 	}
-	nstd = walk_std(fn.cfg, (size_t)fn.cfg_len, std);
-	next = walk_ext(fn.cfg, (size_t)fn.cfg_len, ext);
-	for (i = 0; i < nstd; i++) {
-		if (std[i].id == 0x05 && !msi)
-			msi = 1u << ((rd16(fn.cfg, std[i].off + 2) >> 1) & 7);
-		if (std[i].id == 0x11 && !msix)
-			msix = (rd16(fn.cfg, std[i].off + 2) & 0x7ff) + 1;
+	in->nstd = walk_std(cfg, (size_t)in->fn.cfg_len, in->std);
+	in->next = walk_ext(cfg, (size_t)in->fn.cfg_len, in->ext);
+	in->msi = in->msix = 0;
+	for (size_t i = 0; i < in->nstd; i++) {
+		if (in->std[i].id == 0x05 && !in->msi)
+			in->msi = 1u << ((rd16(cfg, in->std[i].off + 2) >> 1) & 7);
+		if (in->std[i].id == 0x11 && !in->msix)
+			in->msix = (rd16(cfg, in->std[i].off + 2) & 0x7ff) + 1;
 	}
-	pin = fn.cfg[0x3d];
-	if (pa_host_read_attr(&c->host, &fn.bdf, "irq", irq, sizeof(irq)) < 0)
-		strcpy(irq, "");
+	in->pin = cfg[0x3d];
+	if (pa_host_read_attr(&c->host, &in->fn.bdf, "irq", in->irq, sizeof(in->irq)) < 0)
+		strcpy(in->irq, "");
 	/* Bridges' resource lines past the BARs are windows, not BARs. */
-	unsigned int nbars = fn.f.header_type == 0 ? 6 : fn.f.header_type == 1 ? 2 : 0;
+	in->nbars = in->fn.f.header_type == 0 ? 6 : in->fn.f.header_type == 1 ? 2 : 0;
+}
 
-	if (c->json) {
-		pa_json_init(&j, stdout);
+/* A capability list as a JSON array; @ext: with each one's version. */
+static void json_caps(struct pa_json *j, const char *key, const struct cap *caps,
+		      size_t n, bool ext)
+{
+	pa_json_arr_begin(j, key);
+	for (size_t i = 0; i < n; i++) {
+		pa_json_obj_begin(j, NULL);
+		pa_json_uint(j, "offset", caps[i].off);
+		pa_json_uint(j, "id", caps[i].id);
+		if (ext)
+			pa_json_uint(j, "version", caps[i].version);
+		pa_json_str(j, "name", caps[i].name);
+		pa_json_obj_end(j);
+	}
+	pa_json_arr_end(j);
+}
+
+static void info_json(const struct cli *c, const struct info *in)
+{
+	struct pa_json j;
+	size_t i;
+
+	pa_json_init(&j, stdout);
+	pa_json_obj_begin(&j, NULL);
+	json_func(c, &j, &in->fn.f, &in->a);
+	pa_json_uint(&j, "config_size", (unsigned int)in->fn.cfg_len);
+	pa_json_arr_begin(&j, "bars");
+	for (i = 0; i < in->nbars; i++) {
+		const struct pa_host_resource *r = &in->res[i];
+		uint64_t size = pa_host_res_size(r);
+
+		if (!size)
+			continue;
 		pa_json_obj_begin(&j, NULL);
-		json_func(c, &j, &fn.f, &a);
-		pa_json_uint(&j, "config_size", (unsigned int)fn.cfg_len);
-		pa_json_arr_begin(&j, "bars");
-		for (i = 0; i < nbars; i++) {
-			uint64_t size = pa_host_res_size(&res[i]);
-
-			if (!size)
-				continue;
-			pa_json_obj_begin(&j, NULL);
-			pa_json_uint(&j, "index", i);
-			pa_json_str(&j, "type", res_kind(&res[i]));
-			pa_json_uint(&j, "start", res[i].start);
-			pa_json_uint(&j, "end", res[i].end);
-			pa_json_uint(&j, "size", size);
-			pa_json_uint(&j, "flags", res[i].flags);
-			pa_json_bool(&j, "mem64", res[i].flags & PA_HOST_RES_MEM64);
-			pa_json_bool(&j, "prefetchable", res[i].flags & PA_HOST_RES_PREFETCH);
-			pa_json_obj_end(&j);
-		}
-		pa_json_arr_end(&j);
-		pa_json_uint(&j, "rom_size", pa_host_res_size(&res[6]));
-		pa_json_obj_begin(&j, "interrupts");
-		if (pin >= 1 && pin <= 4) {
-			char p[2] = { (char)('A' + pin - 1), 0 };
-
-			pa_json_str(&j, "pin", p);
-		} else {
-			pa_json_null(&j, "pin");
-		}
-		if (irq[0])
-			pa_json_int(&j, "irq", strtol(irq, NULL, 10));
-		else
-			pa_json_null(&j, "irq");
-		pa_json_uint(&j, "msi_vectors", msi);
-		pa_json_uint(&j, "msix_vectors", msix);
+		pa_json_uint(&j, "index", i);
+		pa_json_str(&j, "type", res_kind(r));
+		pa_json_uint(&j, "start", r->start);
+		pa_json_uint(&j, "end", r->end);
+		pa_json_uint(&j, "size", size);
+		pa_json_uint(&j, "flags", r->flags);
+		pa_json_bool(&j, "mem64", r->flags & PA_HOST_RES_MEM64);
+		pa_json_bool(&j, "prefetchable", r->flags & PA_HOST_RES_PREFETCH);
 		pa_json_obj_end(&j);
-		pa_json_arr_begin(&j, "capabilities");
-		for (i = 0; i < nstd; i++) {
-			pa_json_obj_begin(&j, NULL);
-			pa_json_uint(&j, "offset", std[i].off);
-			pa_json_uint(&j, "id", std[i].id);
-			pa_json_str(&j, "name", std[i].name);
-			pa_json_obj_end(&j);
-		}
-		pa_json_arr_end(&j);
-		pa_json_arr_begin(&j, "extended_capabilities");
-		for (i = 0; i < next; i++) {
-			pa_json_obj_begin(&j, NULL);
-			pa_json_uint(&j, "offset", ext[i].off);
-			pa_json_uint(&j, "id", ext[i].id);
-			pa_json_uint(&j, "version", ext[i].version);
-			pa_json_str(&j, "name", ext[i].name);
-			pa_json_obj_end(&j);
-		}
-		pa_json_arr_end(&j);
-		pa_json_obj_end(&j);
-		pa_json_finish(&j);
-		return CLI_OK;
 	}
+	pa_json_arr_end(&j);
+	pa_json_uint(&j, "rom_size", pa_host_res_size(&in->res[6]));
+	pa_json_obj_begin(&j, "interrupts");
+	if (in->pin >= 1 && in->pin <= 4) {
+		char p[2] = { (char)('A' + in->pin - 1), 0 };
 
-	printf("%s %s [%04x]: %04x:%04x (rev %02x), subsystem %04x:%04x\n", fn.name,
-	       cli_class_name(fn.f.class_code), fn.f.class_code >> 8, fn.f.vendor, fn.f.device,
-	       fn.f.revision, fn.f.subsys_vendor, fn.f.subsys_device);
-	{
-		struct cli_names n;
-
-		cli_names(c, fn.f.vendor, fn.f.device, &n);
-		if (n.vendor[0] || n.device[0])
-			printf("  name: %s%s%s\n", n.vendor[0] ? n.vendor : "unknown vendor",
-			       n.device[0] ? " " : "", n.device);
+		pa_json_str(&j, "pin", p);
+	} else {
+		pa_json_null(&j, "pin");
 	}
-	printf("  driver: %s", fn.f.driver[0] ? fn.f.driver : "none");
-	if (fn.f.driver_override[0])
-		printf(" (driver_override %s)", fn.f.driver_override);
-	if (fn.f.iommu_group >= 0)
-		printf("; IOMMU group %d", fn.f.iommu_group);
+	if (in->irq[0])
+		pa_json_int(&j, "irq", strtol(in->irq, NULL, 10));
+	else
+		pa_json_null(&j, "irq");
+	pa_json_uint(&j, "msi_vectors", in->msi);
+	pa_json_uint(&j, "msix_vectors", in->msix);
+	pa_json_obj_end(&j);
+	json_caps(&j, "capabilities", in->std, in->nstd, false);
+	json_caps(&j, "extended_capabilities", in->ext, in->next, true);
+	pa_json_obj_end(&j);
+	pa_json_finish(&j);
+}
+
+/* The text form's first lines: identity, names, driver, assignability. */
+static void info_text_func(const struct cli *c, const struct info *in)
+{
+	const struct pa_pci_func *f = &in->fn.f;
+	struct cli_names n;
+
+	printf("%s %s [%04x]: %04x:%04x (rev %02x), subsystem %04x:%04x\n", in->fn.name,
+	       cli_class_name(f->class_code), f->class_code >> 8, f->vendor, f->device,
+	       f->revision, f->subsys_vendor, f->subsys_device);
+	cli_names(c, f->vendor, f->device, &n);
+	if (n.vendor[0] || n.device[0])
+		printf("  name: %s%s%s\n", n.vendor[0] ? n.vendor : "unknown vendor",
+		       n.device[0] ? " " : "", n.device);
+	printf("  driver: %s", f->driver[0] ? f->driver : "none");
+	if (f->driver_override[0])
+		printf(" (driver_override %s)", f->driver_override);
+	if (f->iommu_group >= 0)
+		printf("; IOMMU group %d", f->iommu_group);
 	else
 		printf("; no IOMMU group");
-	printf("\n  assignable: %s (%s)\n", a.assignable ? "yes" : "no", a.reason);
-	if (!strcmp(fn.f.driver, "pciassign")) {
+	printf("\n  assignable: %s (%s)\n", in->a.assignable ? "yes" : "no", in->a.reason);
+	if (!strcmp(f->driver, "pciassign")) {
 		char owner[64];
 
-		cli_read_owner(c, &fn.bdf, owner, sizeof(owner));
+		cli_read_owner(c, &in->fn.bdf, owner, sizeof(owner));
 		printf("  owner: %s\n", owner[0] ? owner : "unknown (the module has no owner attribute)");
 	}
-	if (is_persistent(c, &fn.bdf)) {
+	if (is_persistent(c, &in->fn.bdf)) {
 		char path[PATH_MAX];
 
-		cli_persist_path(c, &fn.bdf, path, sizeof(path));
+		cli_persist_path(c, &in->fn.bdf, path, sizeof(path));
 		printf("  at boot: bound to pciassign again (%s)\n", path);
 	}
-	for (i = 0; i < nbars; i++) {
+}
+
+static void info_text(const struct cli *c, const struct info *in)
+{
+	const struct pa_host_resource *res = in->res;
+	char sz[32];
+	size_t i;
+
+	info_text_func(c, in);
+	for (i = 0; i < in->nbars; i++) {
 		uint64_t size = pa_host_res_size(&res[i]);
 
 		if (!size)
@@ -501,18 +520,34 @@ int cmd_info(struct cli *c)
 	} else {
 		printf("  ROM: none\n");
 	}
-	if (pin >= 1 && pin <= 4)
-		printf("  IRQ: pin %c, irq %s", 'A' + pin - 1, irq[0] ? irq : "?");
+	if (in->pin >= 1 && in->pin <= 4)
+		printf("  IRQ: pin %c, irq %s", 'A' + in->pin - 1, in->irq[0] ? in->irq : "?");
 	else
 		printf("  IRQ: no INTx pin");
-	printf("; MSI: %u vector(s); MSI-X: %u vector(s)\n", msi, msix);
+	printf("; MSI: %u vector(s); MSI-X: %u vector(s)\n", in->msi, in->msix);
 	printf("  capabilities:");
-	for (i = 0; i < nstd; i++)
-		printf("%s [%02x] %s", i ? "," : "", std[i].off, std[i].name);
-	printf("%s\n", nstd ? "" : " none");
+	for (i = 0; i < in->nstd; i++)
+		printf("%s [%02x] %s", i ? "," : "", in->std[i].off, in->std[i].name);
+	printf("%s\n", in->nstd ? "" : " none");
 	printf("  extended capabilities:");
-	for (i = 0; i < next; i++)
-		printf("%s [%03x] %s v%u", i ? "," : "", ext[i].off, ext[i].name, ext[i].version);
-	printf("%s\n", next ? "" : " none");
+	for (i = 0; i < in->next; i++)
+		printf("%s [%03x] %s v%u", i ? "," : "", in->ext[i].off, in->ext[i].name,
+		       in->ext[i].version);
+	printf("%s\n", in->next ? "" : " none");
+}
+
+int cmd_info(struct cli *c)
+{
+	struct info in;
+	int ret;
+
+	ret = cli_load_func(c, "info", &in.fn);
+	if (ret)
+		return ret;
+	info_read(c, &in);
+	if (c->json)
+		info_json(c, &in);
+	else
+		info_text(c, &in);
 	return CLI_OK;
 }

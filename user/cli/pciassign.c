@@ -75,7 +75,7 @@ int cli_load_func(const struct cli *c, const char *cmd, struct cli_func *out)
 			out->cfg_len < 0 ? strerror(-out->cfg_len) : "short read");
 		return CLI_FAIL;
 	}
-	return -1;
+	return 0;
 }
 
 bool cli_module_loaded(const struct cli *c)

@@ -3,7 +3,13 @@
  * libpciassign: userspace side of pciassign device assignment.
  *
  * Conventions: functions return 0 (or a non-negative value) on success and
- * a negative errno on failure; the library has no global state.
+ * a negative errno on failure; the library has no global state. Where a
+ * failure has more to say than its errno, the library says it as one
+ * human-readable sentence to a message sink: a pa_msg_fn with its opaque
+ * pointer (pa_vm_ops.log is one). The calls of API 0 that report to their
+ * caller directly take a buffer the sink fills, truncating ("char *err,
+ * size_t errlen": pa_device_opts_parse; "char *msg, size_t msglen":
+ * pa_host_bind, pa_host_unbind); a NULL buffer: no message.
  */
 #ifndef LIBPCIASSIGN_H
 #define LIBPCIASSIGN_H
@@ -24,6 +30,9 @@ extern "C" {
 #if defined(__GNUC__) && __GNUC__ >= 4
 #pragma GCC visibility push(default)
 #endif
+
+/* A message sink: one human-readable sentence, no newline. */
+typedef void (*pa_msg_fn)(void *opaque, const char *msg);
 
 /* A PCI function address, SSSS:BB:DD.F. */
 struct pa_bdf {
@@ -348,7 +357,7 @@ struct pa_vm_ops {
 	/* The GSI that INTx pin (1..4) of guest function devfn on bus 0 drives. */
 	int (*intx_gsi)(void *opaque, uint8_t devfn, uint8_t pin);
 	/* Optional: a human-readable message. */
-	void (*log)(void *opaque, const char *msg);
+	pa_msg_fn log;
 };
 
 struct pa_device;

@@ -33,222 +33,11 @@
 
 #include <linux/pciassign.h>
 #include "libpciassign.h"
+#include "rom.h"
 #include "vconfig.h"
 
-#define PA_ROM_MAX		(16u << 20)
-#define PA_ROM_MIN_BAR		2048u
 #define PA_MAX_PIECES		5	/* a BAR split by table and PBA pages */
 #define PA_MSI_MAX		32
-
-/* ------------------------------------------------------------------ */
-/* Options                                                            */
-/* ------------------------------------------------------------------ */
-
-void pa_device_opts_init(struct pa_device_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->rombar = true;
-	o->share_intx = true;
-	o->bootindex = -1;
-}
-
-static int pa_parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = { "on", "yes", "true", "1" };
-	static const char *const no[] = { "off", "no", "false", "0" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (!strcasecmp(v, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-#define PA_ERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
-
-int pa_device_opts_parse(const char *s, struct pa_device_opts *o,
-			 char *err, size_t errlen)
-{
-	static const char *const keys[] = { "host", "id", "rombar", "romfile",
-					    "bootindex", "prefer_msi", "share_intx" };
-	unsigned int seen = 0;
-	char *copy, *tok, *save = NULL;
-	int ret = 0;
-
-	if (!s || !o)
-		return -EINVAL;
-	copy = strdup(s);
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *val = strchr(tok, '=');
-		size_t k;
-
-		if (!val) {
-			PA_ERR("'%s': expected key=value", tok);
-			ret = -EINVAL;
-			break;
-		}
-		*val++ = '\0';
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strcmp(tok, keys[k]))
-				break;
-		if (k == sizeof(keys) / sizeof(keys[0])) {
-			PA_ERR("unknown option '%s'", tok);
-			ret = -EINVAL;
-			break;
-		}
-		if (seen & (1u << k)) {
-			PA_ERR("option '%s' given twice", tok);
-			ret = -EINVAL;
-			break;
-		}
-		seen |= 1u << k;
-		switch (k) {
-		case 0:
-			ret = pa_bdf_parse(val, &o->host);
-			if (ret)
-				PA_ERR("host='%s': not SSSS:BB:DD.F", val);
-			break;
-		case 1:
-			if (strlen(val) >= sizeof(o->id)) {
-				PA_ERR("id too long (max %zu)", sizeof(o->id) - 1);
-				ret = -EINVAL;
-			} else {
-				strcpy(o->id, val);
-			}
-			break;
-		case 2:
-			ret = pa_parse_bool(val, &o->rombar);
-			if (ret)
-				PA_ERR("rombar='%s': expected on or off", val);
-			break;
-		case 3:
-			if (!*val || strlen(val) >= sizeof(o->romfile)) {
-				PA_ERR("romfile: empty or too long path");
-				ret = -EINVAL;
-			} else {
-				strcpy(o->romfile, val);
-			}
-			break;
-		case 4: {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(val, &end, 10);
-			if (!*val || *end || errno || v < -1 || v > INT_MAX) {
-				PA_ERR("bootindex='%s': expected an integer >= -1", val);
-				ret = -EINVAL;
-			} else {
-				o->bootindex = (int)v;
-			}
-			break;
-		}
-		case 5:
-			ret = pa_parse_bool(val, &o->prefer_msi);
-			if (ret)
-				PA_ERR("prefer_msi='%s': expected on or off", val);
-			break;
-		case 6:
-			ret = pa_parse_bool(val, &o->share_intx);
-			if (ret)
-				PA_ERR("share_intx='%s': expected on or off", val);
-			break;
-		}
-		if (ret)
-			break;
-	}
-	free(copy);
-	if (ret)
-		return ret;
-	if (!(seen & 1u)) {
-		PA_ERR("host= is required");
-		return -EINVAL;
-	}
-	if (o->romfile[0] && !o->rombar) {
-		/* No firmware channel here to hand a ROM over without its BAR. */
-		PA_ERR("romfile= needs rombar=on");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Option ROMs                                                        */
-/* ------------------------------------------------------------------ */
-
-int pa_rom_validate(const void *img, size_t len, uint64_t *bar_size)
-{
-	const uint8_t *b = img;
-	uint64_t size = PA_ROM_MIN_BAR;
-
-	if (!img || len < 3 || b[0] != 0x55 || b[1] != 0xaa)
-		return -EINVAL;
-	if (len > PA_ROM_MAX)
-		return -EFBIG;
-	while (size < len)
-		size <<= 1;
-	if (bar_size)
-		*bar_size = size;
-	return 0;
-}
-
-int pa_rom_load_file(const char *path, void **img, size_t *len,
-		     uint64_t *bar_size)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > PA_ROM_MAX) {
-		ret = -EFBIG;
-		goto out;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			free(buf);
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	ret = pa_rom_validate(buf, done, bar_size);
-	if (ret) {
-		free(buf);
-		goto out;
-	}
-	*img = buf;
-	*len = done;
-out:
-	close(fd);
-	return ret;
-}
 
 /* ------------------------------------------------------------------ */
 /* DMA                                                                */
@@ -1024,19 +813,11 @@ static int pa_load_rom(struct pa_device *d)
 	return 0;
 }
 
-static int pa_device_setup(struct pa_device *d)
+/* What the module says of the device: its regions and IRQ counts. */
+static int pa_device_query(struct pa_device *d, struct pa_vconfig_opts *vo)
 {
 	struct pciassign_device_info di = { .argsz = sizeof(di) };
-	struct pa_vconfig_opts vo = { 0 };
-	struct pa_vconfig_ops vops = {
-		.read = pa_cfg_read,
-		.write = pa_cfg_write,
-		.notify = pa_cfg_notify,
-		.log = pa_cfg_log,
-	};
-	struct pa_vconfig_intx intx;
 	unsigned int i;
-	int ret;
 
 	if (ioctl(d->dev_fd, PCIASSIGN_DEVICE_INFO, &di))
 		return -errno;
@@ -1051,7 +832,7 @@ static int pa_device_setup(struct pa_device *d)
 			return -errno;
 		b->io = b->info.flags & PCIASSIGN_REGION_INFO_IO;
 		if (i < PA_VCONFIG_NUM_BARS)
-			vo.bar_size[i] = b->info.size;
+			vo->bar_size[i] = b->info.size;
 	}
 	for (i = 0; i < PCIASSIGN_NUM_IRQS; i++) {
 		struct pciassign_irq_info ii = { .argsz = sizeof(ii), .index = i };
@@ -1060,35 +841,34 @@ static int pa_device_setup(struct pa_device *d)
 			return -errno;
 		d->irq_count[i] = ii.count;
 	}
-	ret = pa_load_rom(d);
-	if (ret)
-		return ret;
-	vo.rom_size = d->rom_size;
-	vo.guest_devfn = d->devfn;
-	ret = pa_vconfig_new(&vops, d, &vo, &d->vc);
-	if (ret) {
-		d->vc = NULL;
-		return ret;
+	return 0;
+}
+
+/* The emulated MSI-X table, every entry masked as at reset. */
+static int pa_msix_alloc(struct pa_device *d)
+{
+	unsigned int n = d->msix.table_size;
+
+	if (!d->msix.present || !n)
+		return 0;
+	d->table = calloc(n, sizeof(*d->table));
+	d->msix_efd = malloc(n * sizeof(int));
+	d->msix_gsi = malloc(n * sizeof(int));
+	d->msix_live = calloc(n, sizeof(bool));
+	if (!d->table || !d->msix_efd || !d->msix_gsi || !d->msix_live)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		d->table[i].ctrl = 1;	/* masked at reset */
+		d->msix_efd[i] = -1;
+		d->msix_gsi[i] = -1;
 	}
+	return 0;
+}
 
-	pa_vconfig_get_msix(d->vc, &d->msix);
-	if (d->msix.present && d->msix.table_size) {
-		unsigned int n = d->msix.table_size;
-
-		d->table = calloc(n, sizeof(*d->table));
-		d->msix_efd = malloc(n * sizeof(int));
-		d->msix_gsi = malloc(n * sizeof(int));
-		d->msix_live = calloc(n, sizeof(bool));
-		if (!d->table || !d->msix_efd || !d->msix_gsi || !d->msix_live)
-			return -ENOMEM;
-		for (i = 0; i < n; i++) {
-			d->table[i].ctrl = 1;	/* masked at reset */
-			d->msix_efd[i] = -1;
-			d->msix_gsi[i] = -1;
-		}
-	}
-
-	for (i = 0; i < PA_VCONFIG_NUM_BARS; i++) {
+/* mmap() the BARs that can be (the others are trapped) and lay them out. */
+static void pa_bars_map(struct pa_device *d)
+{
+	for (unsigned int i = 0; i < PA_VCONFIG_NUM_BARS; i++) {
 		struct pa_bar_map *b = &d->bar[i];
 
 		if (!b->info.size)
@@ -1105,6 +885,12 @@ static int pa_device_setup(struct pa_device *d)
 		}
 		pa_bar_layout(d, b);
 	}
+}
+
+/* INTx wiring, live from the start like real hardware. */
+static void pa_intx_setup(struct pa_device *d)
+{
+	struct pa_vconfig_intx intx;
 
 	pa_vconfig_get_intx(d->vc, &intx);
 	d->pin = intx.pin;
@@ -1113,7 +899,39 @@ static int pa_device_setup(struct pa_device *d)
 		dlog(d, "share_intx=off: the module picks INTx masking itself");
 	if (d->opts.bootindex >= 0)
 		dlog(d, "bootindex=%d: no firmware to boot from it", d->opts.bootindex);
-	pa_irq_update(d);	/* INTx live from the start, like real hardware */
+	pa_irq_update(d);
+}
+
+static int pa_device_setup(struct pa_device *d)
+{
+	struct pa_vconfig_opts vo = { 0 };
+	struct pa_vconfig_ops vops = {
+		.read = pa_cfg_read,
+		.write = pa_cfg_write,
+		.notify = pa_cfg_notify,
+		.log = pa_cfg_log,
+	};
+	int ret;
+
+	ret = pa_device_query(d, &vo);
+	if (ret)
+		return ret;
+	ret = pa_load_rom(d);
+	if (ret)
+		return ret;
+	vo.rom_size = d->rom_size;
+	vo.guest_devfn = d->devfn;
+	ret = pa_vconfig_new(&vops, d, &vo, &d->vc);
+	if (ret) {
+		d->vc = NULL;
+		return ret;
+	}
+	pa_vconfig_get_msix(d->vc, &d->msix);
+	ret = pa_msix_alloc(d);
+	if (ret)
+		return ret;
+	pa_bars_map(d);
+	pa_intx_setup(d);
 	return 0;
 }
 

@@ -203,18 +203,17 @@ static void apply_policy(struct pa_vconfig *vc, const struct pa_vc_cap_policy *p
 		p->fixup(vc, pos, size);
 }
 
-int pa_vc_build_caps(struct pa_vconfig *vc)
+/*
+ * Walk the device's list into all[] (*nall entries): in range, aligned,
+ * no loop.
+ */
+static int caps_walk(struct pa_vconfig *vc, uint8_t all[PA_VC_MAX_CAPS],
+		     unsigned int *nall)
 {
-	uint8_t all[PA_VC_MAX_CAPS];
-	uint16_t ext[PA_VC_MAX_CAPS];
 	bool seen[PA_VCONFIG_LEGACY_SIZE / 4] = { false };
-	unsigned int nall = 0;
-	uint8_t ptr, prev;
+	uint8_t ptr;
 
-	if (!(pa_vc_get(vc->host + PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-		return 0;	/* no list: nothing exposed */
-
-	/* Walk the device's list: in range, aligned, no loop. */
+	*nall = 0;
 	for (ptr = vc->host[PCI_CAPABILITY_LIST]; ptr; ptr = vc->host[ptr + PCI_CAP_LIST_NEXT]) {
 		if (ptr < PCI_STD_HEADER_SIZEOF || (ptr & 3)) {
 			pa_vc_log(vc, "capability pointer 0x%02x is %s", ptr,
@@ -226,17 +225,23 @@ int pa_vc_build_caps(struct pa_vconfig *vc)
 			return -EINVAL;
 		}
 		seen[ptr / 4] = true;
-		all[nall++] = ptr;
+		all[(*nall)++] = ptr;
 	}
+	return 0;
+}
 
-	/*
-	 * Choose, size and check what is exposed. Extents of every instance
-	 * whose layout is known (kept or duplicate) are checked for overlap,
-	 * so that bytes passed through for one capability can never be the
-	 * registers of another, even a hidden one; a hidden instance whose
-	 * size cannot be determined counts with its policy's fallback_size,
-	 * unknown IDs with their 2-byte header.
-	 */
+/*
+ * Choose, size and check what is exposed (vc->cap_*). Extents of every
+ * instance whose layout is known (kept or duplicate) are checked for
+ * overlap, so that bytes passed through for one capability can never be
+ * the registers of another, even a hidden one; a hidden instance whose
+ * size cannot be determined counts with its policy's fallback_size,
+ * unknown IDs with their 2-byte header.
+ */
+static int caps_choose(struct pa_vconfig *vc, const uint8_t *all, unsigned int nall)
+{
+	uint16_t ext[PA_VC_MAX_CAPS];
+
 	for (unsigned int i = 0; i < nall; i++) {
 		uint8_t pos = all[i], id = vc->host[pos];
 		const struct pa_vc_cap_policy *p = find_policy(id);
@@ -282,9 +287,14 @@ int pa_vc_build_caps(struct pa_vconfig *vc)
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
 
-	/* Fill the tables, then link the kept ones in device order. */
-	prev = PCI_CAPABILITY_LIST;
+/* Fill the tables, then link the kept ones in device order. */
+static void caps_link(struct pa_vconfig *vc)
+{
+	uint8_t prev = PCI_CAPABILITY_LIST;
+
 	for (unsigned int i = 0; i < vc->ncaps; i++) {
 		uint8_t pos = vc->cap_pos[i];
 
@@ -300,7 +310,22 @@ int pa_vc_build_caps(struct pa_vconfig *vc)
 		vc->shadow[prev == PCI_CAPABILITY_LIST ? prev : prev + PCI_CAP_LIST_NEXT] = pos;
 		prev = pos;
 	}
-	return 0;
+}
+
+int pa_vc_build_caps(struct pa_vconfig *vc)
+{
+	uint8_t all[PA_VC_MAX_CAPS];
+	unsigned int nall;
+	int ret;
+
+	if (!(pa_vc_get(vc->host + PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;	/* no list: nothing exposed */
+	ret = caps_walk(vc, all, &nall);
+	if (!ret)
+		ret = caps_choose(vc, all, nall);
+	if (!ret)
+		caps_link(vc);
+	return ret;
 }
 
 int pa_vconfig_get_msi(const struct pa_vconfig *vc, struct pa_vconfig_msi *out)

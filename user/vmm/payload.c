@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "vmm.h"
 
 #define PAYLOAD_GPA	0x100000ull
@@ -21,52 +22,17 @@
 #define PML4_GPA	0x1000ull	/* then PDPT, then four page directories */
 #define ARGS_GPA	0x7000ull	/* after them: the --append string */
 
-static int load_file(struct vmm *v, const char *path)
-{
-	struct stat st;
-	size_t done = 0;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (!st.st_size) {
-		ret = -ENODATA;
-		goto out;
-	}
-	/* Leave room for the payload's stack and buffers above it. */
-	if ((uint64_t)st.st_size > v->mem.low / 2 - PAYLOAD_GPA) {
-		ret = -EFBIG;
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, v->mem.hva + PAYLOAD_GPA + done, (size_t)st.st_size - done);
-
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		done += (size_t)n;
-	}
-out:
-	close(fd);
-	return ret;
-}
-
 int vmm_payload_load(struct vmm *v, const char *path, const char *args)
 {
 	struct kvm_regs regs = { 0 };
+	void *dst = v->mem.hva + PAYLOAD_GPA;
+	size_t len;
 	int ret;
 
-	ret = load_file(v, path);
+	/* Leave room for the payload's stack and buffers above it. */
+	ret = pa_read_file(path, v->mem.low / 2 - PAYLOAD_GPA, &dst, &len);
+	if (!ret && !len)
+		ret = -ENODATA;
 	if (ret) {
 		vmm_log("--payload %s: %s", path,
 			ret == -ENODATA ? "empty file" : ret == -EFBIG ?

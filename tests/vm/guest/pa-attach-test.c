@@ -19,17 +19,6 @@
 
 static const char *edu, *e1000e, *grouped_edu, *e1000;
 
-static int open_ctx(void)
-{
-	int fd = open("/dev/pciassign", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror("/dev/pciassign");
-		exit(1);
-	}
-	return fd;
-}
-
 static int device_info(int fd, struct pciassign_device_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -67,7 +56,7 @@ static int attach_edu(void)
 {
 	struct pciassign_device_info info;
 	struct pciassign_attach a;
-	int ctx = open_ctx(), fd;
+	int ctx = vt_open_ctx(), fd;
 
 	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
@@ -87,7 +76,7 @@ static int attach_edu(void)
 
 static int attach_busy(void)
 {
-	int ctx1 = open_ctx(), ctx2 = open_ctx(), fd;
+	int ctx1 = vt_open_ctx(), ctx2 = vt_open_ctx(), fd;
 
 	fd = vt_attach(ctx1, edu);
 	VT_ASSERT(fd >= 0);
@@ -106,7 +95,7 @@ static int attach_busy(void)
 static int attach_bad_args(void)
 {
 	struct pciassign_attach a;
-	int ctx = open_ctx();
+	int ctx = vt_open_ctx();
 
 	vt_parse_bdf(edu, &a);
 	a.flags = 1;
@@ -124,7 +113,7 @@ static int attach_bad_args(void)
 
 static int attach_no_device(void)
 {
-	int ctx = open_ctx();
+	int ctx = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(vt_attach(ctx, "0000:fe:1f.7"), ENODEV);
 	VT_EXPECT_ERRNO(vt_attach(ctx, "ffff:00:00.0"), ENODEV);
@@ -134,7 +123,7 @@ static int attach_no_device(void)
 
 static int attach_not_bound(void)
 {
-	int ctx = open_ctx();
+	int ctx = vt_open_ctx();
 
 	VT_ASSERT(driver_is(e1000e, "e1000e"));
 	VT_EXPECT_ERRNO(vt_attach(ctx, e1000e), ENODEV);
@@ -150,7 +139,7 @@ static int attach_not_bound(void)
  */
 static int attach_group_viability(void)
 {
-	int ctx = open_ctx(), fd;
+	int ctx = vt_open_ctx(), fd;
 
 	VT_ASSERT(driver_is(e1000, "e1000"));
 	VT_EXPECT_ERRNO(vt_attach(ctx, grouped_edu), EXDEV);
@@ -172,14 +161,14 @@ static int attach_group_viability(void)
 static int context_closed_first(void)
 {
 	struct pciassign_device_info info;
-	int ctx = open_ctx(), fd, ctx2;
+	int ctx = vt_open_ctx(), fd, ctx2;
 
 	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
 	close(ctx);
 	VT_ASSERT(device_info(fd, &info) == 0);
 	VT_ASSERT(!(info.flags & PCIASSIGN_DEVICE_INFO_REVOKED));
-	ctx2 = open_ctx();
+	ctx2 = vt_open_ctx();
 	VT_EXPECT_ERRNO(vt_attach(ctx2, edu), EBUSY);
 	close(fd);
 	fd = vt_attach(ctx2, edu);
@@ -194,7 +183,7 @@ static int revoke_on_unbind(void)
 {
 	struct pciassign_region_info ri = { .argsz = sizeof(ri) };
 	struct pciassign_device_info info;
-	int ctx = open_ctx(), fd;
+	int ctx = vt_open_ctx(), fd;
 	char buf[4];
 
 	fd = vt_attach(ctx, edu);
@@ -219,7 +208,7 @@ static int revoke_on_unbind(void)
 static int device_fd_bad_ioctls(void)
 {
 	struct pciassign_device_info info;
-	int ctx = open_ctx(), fd;
+	int ctx = vt_open_ctx(), fd;
 
 	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);
@@ -243,7 +232,7 @@ static int device_fd_bad_ioctls(void)
 static int churn(void)
 {
 	for (int i = 0; i < 50; i++) {
-		int ctx = open_ctx(), fd = vt_attach(ctx, edu);
+		int ctx = vt_open_ctx(), fd = vt_attach(ctx, edu);
 
 		VT_ASSERT(fd >= 0);
 		if (i & 1) {
@@ -275,7 +264,7 @@ static int refuse_errno;
 /* On rigs that lack an IOMMU or remapping, attach must refuse. */
 static int refused(void)
 {
-	int ctx = open_ctx();
+	int ctx = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(vt_attach(ctx, edu), refuse_errno);
 	close(ctx);
@@ -289,7 +278,7 @@ static const struct vt_case refuse_cases[] = {
 /* With allow_unsafe_interrupts=1 the same attach goes through. */
 static int allowed(void)
 {
-	int ctx = open_ctx(), fd;
+	int ctx = vt_open_ctx(), fd;
 
 	fd = vt_attach(ctx, edu);
 	VT_ASSERT(fd >= 0);

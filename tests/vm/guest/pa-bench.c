@@ -45,14 +45,12 @@
 #include "../../../user/lib/vconfig_pcie.c"
 #include "../../../user/lib/vconfig_ext.c"
 
+#include "edu.h"
+
 #define MIB		(1ULL << 20)
 #define HPAGE		(2ULL << 20)
 #define IOVA_BASE	(4ULL << 30)	/* clear of the MSI window and low RAM */
 
-/* edu registers */
-#define EDU_IRQ_STATUS	0x24
-#define EDU_IRQ_RAISE	0x60
-#define EDU_IRQ_ACK	0x64
 #define BAR0_MAP	(32 * 4096)
 #define DMA_CYCLES	3	/* map/unmap cycles per sample */
 #define IRQ_BLOCKS	4	/* stack alternations per IRQ sample */
@@ -87,18 +85,6 @@ static uint64_t now_ns(void)
 /* Binding through sysfs, as an administrator does                    */
 /* ------------------------------------------------------------------ */
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 static void cur_driver(char *out, size_t len)
 {
 	char path[256], link[256];
@@ -123,15 +109,15 @@ static void bind_to(const char *drv)
 		return;
 	if (cur[0]) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		if (write_file(path, bdf))
+		if (vt_write_file(path, bdf))
 			die("unbind %s from %s", bdf, cur);
 	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	if (write_file(path, drv ? drv : "\n"))
+	if (vt_write_file(path, drv ? drv : "\n"))
 		die("driver_override %s", bdf);
 	if (!drv)
 		return;
-	write_file("/sys/bus/pci/drivers_probe", bdf);
+	vt_write_file("/sys/bus/pci/drivers_probe", bdf);
 	cur_driver(cur, sizeof(cur));
 	if (strcmp(cur, drv))
 		die("%s bound to '%s', not %s", bdf, cur, drv);

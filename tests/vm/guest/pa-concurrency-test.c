@@ -54,28 +54,11 @@
 #include <time.h>
 
 #include "vmtest.h"
+#include "edu.h"
 
 #define PG		4096UL
 #define HPAGE		(2UL << 20)
 #define RW		(PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE)
-#define BAR0_OFF	PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0)
-#define CFG_OFF		PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_CONFIG)
-
-/* edu (QEMU docs/specs/edu.rst) */
-#define EDU_BAR_SIZE	(1UL << 20)
-#define EDU_ID		0x00
-#define EDU_LIVE	0x04		/* reads back inverted */
-#define EDU_IRQ_STATUS	0x24
-#define EDU_IRQ_RAISE	0x60
-#define EDU_IRQ_ACK	0x64
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_START	1
-#define EDU_CMD_TO_RAM	2
-#define EDU_BUF		0x40000
-#define EDU_MAX_XFER	2048
 
 /* IOVAs: the device thread's stable mapping, the map thread's window. */
 #define SRC_IOVA	0x100000ULL
@@ -145,21 +128,6 @@ static void must_fail(const char *call, long r, int want)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s >> 12;
@@ -171,28 +139,6 @@ static uint64_t rnd(uint64_t *s)
 static uint64_t below(uint64_t *s, uint64_t n)
 {
 	return n ? rnd(s) % n : 0;
-}
-
-static int dma_map(int c, const void *vaddr, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct pciassign_dma_map m = {
-		.argsz = sizeof(m), .flags = flags,
-		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-	};
-
-	return ioctl(c, PCIASSIGN_DMA_MAP, &m);
-}
-
-/* Bytes unmapped, or -1. */
-static long long dma_unmap(int c, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct pciassign_dma_unmap u = {
-		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = size,
-	};
-
-	if (ioctl(c, PCIASSIGN_DMA_UNMAP, &u))
-		return -1;
-	return (long long)u.size;
 }
 
 static int set_irqs(int fd, uint32_t flags, uint32_t index, uint32_t start,
@@ -215,28 +161,17 @@ static int set_irqs(int fd, uint32_t flags, uint32_t index, uint32_t start,
 
 static int cfg_read(int fd, unsigned int off, void *v, size_t len)
 {
-	return pread(fd, v, len, CFG_OFF + off) == (ssize_t)len ? 0 : -1;
+	return pread(fd, v, len, VT_CFG_OFF + off) == (ssize_t)len ? 0 : -1;
 }
 
 static int cfg_write16(int fd, unsigned int off, uint16_t v)
 {
-	return pwrite(fd, &v, 2, CFG_OFF + off) == 2 ? 0 : -1;
+	return pwrite(fd, &v, 2, VT_CFG_OFF + off) == 2 ? 0 : -1;
 }
 
 static void *anon(size_t size, int thp)
 {
-	uint8_t *raw = mmap(NULL, size + HPAGE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *p;
-
-	if (raw == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	p = (uint8_t *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	memset(p, 0x5a, size);
-	return p;
+	return vt_anon_2m(size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE, 0x5a);
 }
 
 static void fill(void *p, size_t n, uint32_t seed_)
@@ -347,34 +282,34 @@ struct dev_stats {
 };
 static struct dev_stats ds;
 
-static int mmio_write(unsigned int off, uint64_t v, int wide)
+/* One BAR0 access, 32 or 64 (@wide) bits; -1 when it raised SIGBUS. */
+static int mmio_access(unsigned int off, uint64_t *v, int wide, int write)
 {
 	if (sigsetjmp(bus_jb, 1)) {
 		ds.sigbus++;
 		return -1;
 	}
 	bus_armed = 1;
-	if (wide)
-		*(volatile uint64_t *)(bar0 + off) = v;
-	else
-		*(volatile uint32_t *)(bar0 + off) = (uint32_t)v;
-	bus_armed = 0;
-	return 0;
-}
-
-static int mmio_read(unsigned int off, uint64_t *v, int wide)
-{
-	if (sigsetjmp(bus_jb, 1)) {
-		ds.sigbus++;
-		return -1;
-	}
-	bus_armed = 1;
-	if (wide)
+	if (write && wide)
+		*(volatile uint64_t *)(bar0 + off) = *v;
+	else if (write)
+		*(volatile uint32_t *)(bar0 + off) = (uint32_t)*v;
+	else if (wide)
 		*v = *(volatile uint64_t *)(bar0 + off);
 	else
 		*v = *(volatile uint32_t *)(bar0 + off);
 	bus_armed = 0;
 	return 0;
+}
+
+static int mmio_write(unsigned int off, uint64_t v, int wide)
+{
+	return mmio_access(off, &v, wide, 1);
+}
+
+static int mmio_read(unsigned int off, uint64_t *v, int wide)
+{
+	return mmio_access(off, v, wide, 0);
 }
 
 /* A store that provably reached the device (no decode change overlapped). */
@@ -458,9 +393,9 @@ static void irq_check(void)
 		 (mode == MODE_MSI || intx_armed_epoch == seq0);
 
 	/* Waits long only when the interrupt must come. */
-	t0 = now();
+	t0 = vt_now();
 	do {
-		int left = verify ? IRQ_WAIT_MS - (int)((now() - t0) * 1000) : 20;
+		int left = verify ? IRQ_WAIT_MS - (int)((vt_now() - t0) * 1000) : 20;
 
 		if (left <= 0 || poll(p, 3, left) <= 0)
 			break;
@@ -503,9 +438,9 @@ static int dma_start(uint64_t src, uint64_t dst, uint64_t cnt, uint64_t cmd)
 {
 	const unsigned int reg[3] = { EDU_DMA_SRC, EDU_DMA_DST, EDU_DMA_CNT };
 	const uint64_t val[3] = { src, dst, cnt };
-	double t0 = now();
+	double t0 = vt_now();
 
-	while (!atomic_load(&stop) && now() - t0 < 10) {
+	while (!atomic_load(&stop) && vt_now() - t0 < 10) {
 		uint64_t v;
 		int ok = 1, started = 0;
 
@@ -522,7 +457,7 @@ static int dma_start(uint64_t src, uint64_t dst, uint64_t cnt, uint64_t cmd)
 		if (ok)
 			return started ? 0 : -1;
 		ds.prog_retries++;
-		msleep(1);
+		vt_msleep(1);
 	}
 	return -1;
 }
@@ -530,16 +465,16 @@ static int dma_start(uint64_t src, uint64_t dst, uint64_t cnt, uint64_t cmd)
 /* Wait for the running leg, raising interrupts meanwhile. 0, or -1. */
 static int dma_wait(void)
 {
-	double t0 = now();
+	double t0 = vt_now();
 	uint64_t cmd;
 
-	while (now() - t0 < 10) {
+	while (vt_now() - t0 < 10) {
 		irq_check();
 		if (atomic_load(&stop))
 			return -1;
 		if (!mmio_load_true(EDU_DMA_CMD, &cmd, 1) && !(cmd & EDU_CMD_START))
 			return 0;
-		msleep(2);
+		vt_msleep(2);
 	}
 	tfail("edu DMA did not complete within 10 s");
 	return -1;
@@ -593,7 +528,7 @@ static void *device_thread(void *arg)
 	 * Leave no DMA running: edu has no reset method, so a leg in flight
 	 * would outlive the detach and run for whoever attaches next.
 	 */
-	for (double t0 = now(); now() - t0 < 2; msleep(2)) {
+	for (double t0 = vt_now(); vt_now() - t0 < 2; vt_msleep(2)) {
 		uint64_t cmd;
 
 		if (!mmio_load_true(EDU_DMA_CMD, &cmd, 1) && !(cmd & EDU_CMD_START))
@@ -634,7 +569,7 @@ static void *map_thread(void *arg)
 			/* THP memory mapped 2 MiB-aligned, to get its huge pages. */
 			if (thp && size == HPAGE)
 				off = below(&rng, MAP_BUF / HPAGE) * HPAGE;
-			if (checked("DMA_MAP", dma_map(ctx, buf + off, iova, size,
+			if (checked("DMA_MAP", vt_dma_map(ctx, buf + off, iova, size,
 						       below(&rng, 4) ? RW : PCIASSIGN_DMA_MAP_READ),
 				    0, 0, 0) < 0)
 				break;
@@ -645,27 +580,27 @@ static void *map_thread(void *arg)
 			switch (below(&rng, 3)) {
 			case 0:
 				must_fail("DMA_MAP(overlapping the start)",
-					  dma_map(ctx, map_small, iova - PG, 2 * PG, RW), EEXIST);
+					  vt_dma_map(ctx, map_small, iova - PG, 2 * PG, RW), EEXIST);
 				break;
 			case 1:
 				must_fail("DMA_MAP(overlapping the end)",
-					  dma_map(ctx, map_small, iova + size - PG, 2 * PG, RW), EEXIST);
+					  vt_dma_map(ctx, map_small, iova + size - PG, 2 * PG, RW), EEXIST);
 				break;
 			default:
 				must_fail("DMA_MAP(same range)",
-					  dma_map(ctx, map_small, iova, size, RW), EEXIST);
+					  vt_dma_map(ctx, map_small, iova, size, RW), EEXIST);
 			}
 			ms.overlaps++;
 		} else {
 			/* A range that cuts the mapping: EINVAL, nothing removed. */
 			if (size > PG && below(&rng, 2)) {
 				must_fail("DMA_UNMAP(straddling)",
-					  dma_unmap(ctx, iova + PG, size, 0), EINVAL);
+					  vt_dma_unmap(ctx, iova + PG, size, 0), EINVAL);
 				ms.straddles++;
 			}
 			/* Exactly, or with the empty space around it. */
-			r = below(&rng, 2) ? dma_unmap(ctx, iova, size, 0) :
-			    dma_unmap(ctx, iova - MAP_STRIDE / 4, MAP_STRIDE, 0);
+			r = below(&rng, 2) ? vt_dma_unmap(ctx, iova, size, 0) :
+			    vt_dma_unmap(ctx, iova - MAP_STRIDE / 4, MAP_STRIDE, 0);
 			if (checked("DMA_UNMAP", r, 0, 0, 0) < 0)
 				break;
 			if (r != (long long)size) {
@@ -680,7 +615,7 @@ static void *map_thread(void *arg)
 		switch (below(&rng, 16)) {
 		case 0:	/* the device thread's mappings are not to be had */
 			must_fail("DMA_MAP(over the device's mapping)",
-				  dma_map(ctx, map_small, SRC_IOVA, PG, RW), EEXIST);
+				  vt_dma_map(ctx, map_small, SRC_IOVA, PG, RW), EEXIST);
 			ms.overlaps++;
 			break;
 		case 1: {
@@ -699,7 +634,7 @@ static void *map_thread(void *arg)
 			break;
 		}
 		case 2:	/* a hole between two slots: nothing to do */
-			r = dma_unmap(ctx, MAP_BASE + i * MAP_STRIDE + (3ULL << 20), 1ULL << 20, 0);
+			r = vt_dma_unmap(ctx, MAP_BASE + i * MAP_STRIDE + (3ULL << 20), 1ULL << 20, 0);
 			if (checked("DMA_UNMAP(hole)", r, 0, 0, 0) >= 0 && r != 0)
 				tfail("DMA_UNMAP of a hole removed %lld bytes", r);
 			break;
@@ -923,12 +858,12 @@ static void *irq_thread(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&stop)) {
-		double t = now();
+		double t = vt_now();
 
-		while (!atomic_load(&stop) && now() - t < 1.5) {
+		while (!atomic_load(&stop) && vt_now() - t < 1.5) {
 			irq_churn_op(&rng);
 			irq_info_check();
-			msleep(1 + below(&rng, 25));
+			vt_msleep(1 + below(&rng, 25));
 		}
 		if (atomic_load(&stop))
 			break;
@@ -939,10 +874,10 @@ static void *irq_thread(void *arg)
 			msi_on();
 		hold_intx = !hold_intx;
 		is.holds++;
-		t = now();
-		while (!atomic_load(&stop) && now() - t < IRQ_WAIT_MS / 1000.0 + 1.5) {
+		t = vt_now();
+		while (!atomic_load(&stop) && vt_now() - t < IRQ_WAIT_MS / 1000.0 + 1.5) {
 			irq_info_check();
-			msleep(20);
+			vt_msleep(20);
 		}
 	}
 	return NULL;
@@ -961,7 +896,7 @@ static void *reset_thread(void *arg)
 		struct pciassign_reset rs = { .argsz = sizeof(rs) };
 		int r;
 
-		msleep(100 + below(&rng, 400));
+		vt_msleep(100 + below(&rng, 400));
 		if (real_reset)
 			pthread_mutex_lock(&program_lock);
 		dist_begin(&reset_d);
@@ -989,7 +924,7 @@ static long cfg_reads, cmd_rewrites, decode_toggles, eio_seen;
 static void *config_thread(void *arg)
 {
 	uint64_t rng = seed * 0x2545f4914f6cdd1dull | 1;
-	double next_toggle = now() + 0.2;
+	double next_toggle = vt_now() + 0.2;
 
 	(void)arg;
 	while (!atomic_load(&stop)) {
@@ -1013,7 +948,7 @@ static void *config_thread(void *arg)
 		checked("pwrite(config command)", cfg_write16(devfd, 4, cmd), 0, 0, 0);
 		cmd_rewrites++;
 
-		if (now() >= next_toggle) {
+		if (vt_now() >= next_toggle) {
 			uint32_t v;
 
 			dist_begin(&decode_d);
@@ -1021,19 +956,19 @@ static void *config_thread(void *arg)
 				cfg_write16(devfd, 4, cmd & ~CMD_MEM), 0, 0, 0);
 			/* The BAR answers EIO while the device does not decode. */
 			must_fail("pread(BAR0 with decode off)",
-				  pread(devfd, &v, 4, BAR0_OFF + EDU_ID), EIO);
+				  pread(devfd, &v, 4, VT_BAR0_OFF + EDU_ID), EIO);
 			eio_seen++;
 			if (below(&rng, 2))
-				msleep(below(&rng, 5));
+				vt_msleep(below(&rng, 5));
 			checked("pwrite(command, decode on)", cfg_write16(devfd, 4, cmd), 0, 0, 0);
 			dist_end(&decode_d, 1);
 			decode_toggles++;
-			next_toggle = now() + 0.15 + below(&rng, 350) / 1000.0;
-			if (pread(devfd, &v, 4, BAR0_OFF + EDU_ID) != 4 || v != 0x010000ed)
+			next_toggle = vt_now() + 0.15 + below(&rng, 350) / 1000.0;
+			if (pread(devfd, &v, 4, VT_BAR0_OFF + EDU_ID) != 4 || v != EDU_ID_VALUE)
 				tfail("BAR0 ID after decode on: %#x (%s)", v, strerror(errno));
 		}
 		if (below(&rng, 4) == 0)
-			msleep(1);
+			vt_msleep(1);
 	}
 	return NULL;
 }
@@ -1054,13 +989,13 @@ static int attach_and_map_bar(int *c, int *d, volatile uint8_t **bar)
 	VT_ASSERT(*d >= 0);
 	VT_ASSERT(ioctl(*d, PCIASSIGN_REGION_INFO, &ri) == 0);
 	VT_ASSERT(ri.size == EDU_BAR_SIZE && (ri.flags & PCIASSIGN_REGION_INFO_MMAP));
-	p = mmap(NULL, EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *d, BAR0_OFF);
+	p = mmap(NULL, EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *d, VT_BAR0_OFF);
 	VT_ASSERT(p != MAP_FAILED);
 	*bar = p;
 	/* Bus master for DMA and MSI; the kernel enabled decode at attach. */
 	VT_ASSERT(cfg_read(*d, 4, &cmd, 2) == 0);
 	VT_ASSERT(cfg_write16(*d, 4, cmd | CMD_MEM | CMD_MASTER) == 0);
-	VT_ASSERT(*(volatile uint32_t *)(*bar + EDU_ID) == 0x010000ed);
+	VT_ASSERT(*(volatile uint32_t *)(*bar + EDU_ID) == EDU_ID_VALUE);
 	return 0;
 }
 
@@ -1077,8 +1012,8 @@ static int setup(void)
 	dst_buf = anon(PG, 0);
 	map_small = anon(MAP_BUF, 0);
 	map_thp = anon(MAP_BUF, 1);
-	VT_ASSERT(dma_map(ctx, src_buf, SRC_IOVA, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(ctx, dst_buf, DST_IOVA, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
+	VT_ASSERT(vt_dma_map(ctx, src_buf, SRC_IOVA, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(ctx, dst_buf, DST_IOVA, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
 	for (int i = 0; i < 2; i++)
 		msi_efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	intx_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1147,7 +1082,7 @@ static int intx_vs_command(void)
 	pthread_getaffinity_np(pthread_self(), sizeof(cpus), &cpus);
 	pin_to_cpu(0);
 	VT_ASSERT(pthread_create(&t, NULL, cmd_rewriter, NULL) == 0);
-	for (t0 = now(); !r && !failed && now() - t0 < 5; n++) {
+	for (t0 = vt_now(); !r && !failed && vt_now() - t0 < 5; n++) {
 		reg[EDU_IRQ_RAISE / 4] = 1;
 		if (poll(&p, 1, 1000) != 1 || read(intx_efd, &v, 8) != 8) {
 			uint16_t cmd = 0, status = 0;
@@ -1186,9 +1121,9 @@ static int run(void)
 		return vt_fail("no setup");
 	for (int i = 0; i < 5; i++)
 		VT_ASSERT(pthread_create(&th[i], NULL, fns[i], NULL) == 0);
-	t0 = now();
-	while (!atomic_load(&stop) && now() - t0 < secs)
-		msleep(100);
+	t0 = vt_now();
+	while (!atomic_load(&stop) && vt_now() - t0 < secs)
+		vt_msleep(100);
 	atomic_store(&stop, 1);
 	for (int i = 0; i < 5; i++)
 		pthread_join(th[i], NULL);
@@ -1239,7 +1174,7 @@ static int teardown_clean(void)
 		want += slot_size[i];
 	irq_off = !set_irqs(devfd, PCIASSIGN_IRQ_SET_TRIGGER, PCIASSIGN_IRQ_INTX, 0, 0, -1) &&
 		  !set_irqs(devfd, PCIASSIGN_IRQ_SET_TRIGGER, PCIASSIGN_IRQ_MSI, 0, 0, -1);
-	got = dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL);
+	got = vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL);
 	pinned = vt_pinned_kb();
 	munmap((void *)bar0, EDU_BAR_SIZE);
 	bar0 = NULL;
@@ -1265,30 +1200,23 @@ static int reattach(void)
 	int c, d;
 	volatile uint8_t *bar;
 	uint64_t v = 0;
-	double t0;
 
 	if (attach_and_map_bar(&c, &d, &bar))
 		return -1;
 	bar0 = bar;
 	fill(src_buf, PG, 4242);
 	memset(dst_buf, 0, PG);
-	VT_ASSERT(dma_map(c, src_buf, SRC_IOVA, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(c, dst_buf, DST_IOVA, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
+	VT_ASSERT(vt_dma_map(c, src_buf, SRC_IOVA, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(c, dst_buf, DST_IOVA, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
 	VT_ASSERT(set_irqs(d, PCIASSIGN_IRQ_SET_TRIGGER, PCIASSIGN_IRQ_MSI, 0, 1, msi_efd[0]) == 0);
 	drain(msi_efd[0]);
 	*(volatile uint32_t *)(bar + EDU_IRQ_ACK) = *(volatile uint32_t *)(bar + EDU_IRQ_STATUS);
 	for (int leg = 0; leg < 2; leg++) {
 		/* edu ignores its DMA registers while a DMA runs. */
-		for (t0 = now(); *(volatile uint64_t *)(bar + EDU_DMA_CMD) & EDU_CMD_START;
-		     msleep(2))
-			VT_ASSERT(now() - t0 < 10);
-		*(volatile uint64_t *)(bar + EDU_DMA_SRC) = leg ? EDU_BUF : SRC_IOVA;
-		*(volatile uint64_t *)(bar + EDU_DMA_DST) = leg ? DST_IOVA : EDU_BUF;
-		*(volatile uint64_t *)(bar + EDU_DMA_CNT) = EDU_MAX_XFER;
-		*(volatile uint64_t *)(bar + EDU_DMA_CMD) = EDU_CMD_START | (leg ? EDU_CMD_TO_RAM : 0);
-		for (t0 = now(); *(volatile uint64_t *)(bar + EDU_DMA_CMD) & EDU_CMD_START;
-		     msleep(2))
-			VT_ASSERT(now() - t0 < 10);
+		VT_ASSERT(edu_dma_wait(bar) == 0);
+		VT_ASSERT(edu_dma_run(bar, leg ? EDU_BUF : SRC_IOVA, leg ? DST_IOVA : EDU_BUF,
+				      EDU_MAX_XFER,
+				      EDU_CMD_START | (leg ? EDU_CMD_TO_RAM : 0)) == 0);
 	}
 	VT_ASSERT(!memcmp(src_buf, dst_buf, EDU_MAX_XFER));
 	*(volatile uint32_t *)(bar + EDU_IRQ_RAISE) = 1;

@@ -26,39 +26,16 @@
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
+#include "edu.h"
 
-#define DEVNODE		"/dev/pciassign"
 #define PG		4096UL
 #define HPAGE		(2UL << 20)
 #define MSI_BASE	0xfee00000ULL
-
-/* edu registers (QEMU docs/specs/edu.rst) */
-#define EDU_ID		0x00
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_START	1
-#define EDU_CMD_TO_RAM	2
-#define EDU_BUF		0x40000		/* device-side DMA buffer, 4 KiB */
-/* QEMU's edu refuses (aborts on) a transfer reaching the buffer's end. */
-#define EDU_CHUNK	2048
 
 static const char *bdf;
 static unsigned int seg, bus, dev, fn;
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static int open_ctx(void)
-{
-	int fd = open(DEVNODE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror(DEVNODE);
-		exit(1);
-	}
-	return fd;
-}
 
 static int attach(int ctx)
 {
@@ -70,30 +47,7 @@ static int attach(int ctx)
 	return ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
 }
 
-static int dma_map(int ctx, void *vaddr, uint64_t iova, uint64_t size,
-		   uint32_t flags)
-{
-	struct pciassign_dma_map m = {
-		.argsz = sizeof(m), .flags = flags,
-		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-	};
-
-	return ioctl(ctx, PCIASSIGN_DMA_MAP, &m);
-}
-
 #define RW (PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE)
-
-/* Returns bytes unmapped, or -1. */
-static long long dma_unmap(int ctx, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct pciassign_dma_unmap u = {
-		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = size,
-	};
-
-	if (ioctl(ctx, PCIASSIGN_DMA_UNMAP, &u))
-		return -1;
-	return (long long)u.size;
-}
 
 static void *anon(size_t size)
 {
@@ -111,18 +65,7 @@ static void *anon(size_t size)
 /* A 2 MiB-aligned anonymous region of @size, THP advised. */
 static void *anon_thp(size_t size)
 {
-	uint8_t *raw = mmap(NULL, size + HPAGE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *p;
-
-	if (raw == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	p = (uint8_t *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(p, size, MADV_HUGEPAGE);
-	memset(p, 0, size);
-	return p;
+	return vt_anon_2m(size, MADV_HUGEPAGE, 0);
 }
 
 /* A "Field: N kB" line of a /proc file, or -1. */
@@ -148,14 +91,6 @@ static long proc_kb(const char *file, const char *field)
 static long vmpin(void)
 {
 	return proc_kb("/proc/self/status", "VmPin");
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- edu --------------------------------------------------------------- */
@@ -188,17 +123,17 @@ static int edu_open(int devfd)
 	int fd;
 
 	if (bar0)
-		munmap((void *)bar0, 1 << 20);
+		munmap((void *)bar0, EDU_BAR_SIZE);
 	bar0 = NULL;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	fd = open(path, O_RDWR | O_SYNC);
 	p = fd < 0 ? MAP_FAILED :
-	    mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	    mmap(NULL, EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (fd >= 0)
 		close(fd);
 	bar0_from_devfd = p == MAP_FAILED;
 	if (p == MAP_FAILED)
-		p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED,
+		p = mmap(NULL, EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 devfd, PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0));
 	if (p == MAP_FAILED)
 		return -1;
@@ -208,38 +143,19 @@ static int edu_open(int devfd)
 	return edu_set_master();
 }
 
-static void wr64(unsigned int off, uint64_t v)
-{
-	*(volatile uint64_t *)(bar0 + off) = v;
-}
-
-static uint64_t rd64(unsigned int off)
-{
-	return *(volatile uint64_t *)(bar0 + off);
-}
-
 /* One DMA of @len bytes; @to_ram: edu buffer -> @iova, else @iova -> edu. */
 static int edu_dma(uint64_t iova, unsigned int bufoff, unsigned int len, int to_ram)
 {
-	double t0 = now();
-
-	wr64(EDU_DMA_SRC, to_ram ? EDU_BUF + bufoff : iova);
-	wr64(EDU_DMA_DST, to_ram ? iova : EDU_BUF + bufoff);
-	wr64(EDU_DMA_CNT, len);
-	wr64(EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
-	while (rd64(EDU_DMA_CMD) & EDU_CMD_START) {
-		if (now() - t0 > 10)
-			return -1;
-		usleep(2000);
-	}
-	return 0;
+	return edu_dma_run(bar0, to_ram ? EDU_BUF + bufoff : iova,
+			   to_ram ? iova : EDU_BUF + bufoff, len,
+			   EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
 }
 
 /* RAM(@src_iova) -> edu -> RAM(@dst_iova), @len bytes. */
 static int edu_copy(uint64_t src_iova, uint64_t dst_iova, unsigned int len)
 {
-	for (unsigned int off = 0; off < len; off += EDU_CHUNK) {
-		unsigned int n = len - off < EDU_CHUNK ? len - off : EDU_CHUNK;
+	for (unsigned int off = 0; off < len; off += EDU_MAX_XFER) {
+		unsigned int n = len - off < EDU_MAX_XFER ? len - off : EDU_MAX_XFER;
 
 		if (edu_dma(src_iova + off, 0, n, 0) ||
 		    edu_dma(dst_iova + off, 0, n, 1))
@@ -293,7 +209,7 @@ static int ctx = -1, devfd = -1;
 
 static int setup(void)
 {
-	ctx = open_ctx();
+	ctx = vt_open_ctx();
 	devfd = attach(ctx);
 	if (devfd < 0)
 		return -1;
@@ -303,7 +219,7 @@ static int setup(void)
 static void teardown(void)
 {
 	if (bar0)
-		munmap((void *)bar0, 1 << 20);
+		munmap((void *)bar0, EDU_BAR_SIZE);
 	bar0 = NULL;
 	if (devfd >= 0)
 		close(devfd);
@@ -317,7 +233,7 @@ static void teardown(void)
 static int info_no_domain(void)
 {
 	struct pciassign_iommu_info info = { .argsz = sizeof(info) };
-	int c = open_ctx();
+	int c = vt_open_ctx();
 	void *buf = anon(PG);
 
 	VT_ASSERT(ioctl(c, PCIASSIGN_IOMMU_INFO, &info) == 0);
@@ -325,8 +241,8 @@ static int info_no_domain(void)
 	VT_ASSERT(info.num_ranges == 0);
 	VT_ASSERT(info.max_mappings > 0);
 	/* No domain yet: nothing can be mapped, unmap finds nothing. */
-	VT_EXPECT_ERRNO(dma_map(c, buf, 0x100000, PG, RW), ENODEV);
-	VT_ASSERT(dma_unmap(c, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == 0);
+	VT_EXPECT_ERRNO(vt_dma_map(c, buf, 0x100000, PG, RW), ENODEV);
+	VT_ASSERT(vt_dma_unmap(c, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == 0);
 	info.flags = 1;
 	VT_EXPECT_ERRNO(ioctl(c, PCIASSIGN_IOMMU_INFO, &info), EINVAL);
 	info.flags = 0;
@@ -397,14 +313,14 @@ static int dma_anon(void)
 
 	fill(src, 4 * PG, 1);
 	memset(dst, 0xee, 4 * PG);
-	VT_ASSERT(dma_map(ctx, src, 0x100000, 4 * PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(ctx, dst, 0x200000, 4 * PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
+	VT_ASSERT(vt_dma_map(ctx, src, 0x100000, 4 * PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(ctx, dst, 0x200000, 4 * PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
 	/* Each page through the IOMMU at its own offset. */
 	for (unsigned int i = 0; i < 4; i++) {
 		VT_ASSERT(edu_copy(0x100000 + i * PG, 0x200000 + (3 - i) * PG, PG) == 0);
 		VT_ASSERT(!memcmp(src + i * PG, dst + (3 - i) * PG, PG));
 	}
-	VT_ASSERT(dma_unmap(ctx, 0x100000, 0x200000, 0) == 8 * PG);
+	VT_ASSERT(vt_dma_unmap(ctx, 0x100000, 0x200000, 0) == 8 * PG);
 	munmap(src, 4 * PG);
 	munmap(dst, 4 * PG);
 	return 0;
@@ -417,8 +333,8 @@ static int dma_region_check(uint8_t *p, size_t size, uint64_t iova, const char *
 	const size_t offs[] = { 0, PG, HPAGE / 2 + 3 * PG, size - PG };
 
 	fill(src, PG, 7);
-	VT_ASSERT(dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(ctx, p, iova, size, RW) == 0);
+	VT_ASSERT(vt_dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(ctx, p, iova, size, RW) == 0);
 	for (unsigned int i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		memset(p + offs[i], 0, PG);
 		fill(src, PG, 7 + i);
@@ -431,7 +347,7 @@ static int dma_region_check(uint8_t *p, size_t size, uint64_t iova, const char *
 	fill(p + HPAGE - PG, PG, 99);
 	VT_ASSERT(edu_copy(iova + HPAGE - PG, iova + PG * 5, PG) == 0);
 	VT_ASSERT(!memcmp(p + HPAGE - PG, p + PG * 5, PG));
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(size + PG));
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(size + PG));
 	munmap(src, PG);
 	return 0;
 }
@@ -481,26 +397,26 @@ static int dma_unmapped_blocked(void)
 	int before = dmar_faults(), after = -1;
 
 	fill(src, PG, 3);
-	VT_ASSERT(dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(ctx, dst, 0x300000, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
+	VT_ASSERT(vt_dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(ctx, dst, 0x300000, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
 	VT_ASSERT(edu_copy(0x100000, 0x300000, PG) == 0);
 	VT_ASSERT(!memcmp(src, dst, PG));
-	VT_ASSERT(dma_unmap(ctx, 0x300000, PG, 0) == (long long)PG);
+	VT_ASSERT(vt_dma_unmap(ctx, 0x300000, PG, 0) == (long long)PG);
 	memset(dst, 0x55, PG);
 	/* edu still holds src's data: write it to the unmapped IOVA. */
-	VT_ASSERT(edu_dma(0x300000, 0, EDU_CHUNK, 1) == 0);
+	VT_ASSERT(edu_dma(0x300000, 0, EDU_MAX_XFER, 1) == 0);
 	for (unsigned int i = 0; i < PG; i++)
 		if (dst[i] != 0x55)
 			return vt_fail("byte %u changed after unmap", i);
 	/* A write to an IOVA never mapped is refused the same way. */
-	VT_ASSERT(edu_dma(0x5000000, 0, EDU_CHUNK, 1) == 0);
+	VT_ASSERT(edu_dma(0x5000000, 0, EDU_MAX_XFER, 1) == 0);
 	for (int i = 0; i < 100 && after <= before; i++) {
 		usleep(10000);
 		after = dmar_faults();
 	}
 	if (after <= before)
 		return vt_fail("no DMAR fault logged (%d before, %d after)", before, after);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)PG);
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)PG);
 	munmap(src, PG);
 	munmap(dst, PG);
 	return 0;
@@ -515,26 +431,26 @@ static int map_errors(void)
 
 	VT_ASSERT(ro != MAP_FAILED);
 	/* flags */
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, PG, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, PG, RW | 4), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, PG, 0x80000000u), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, PG, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, PG, RW | 4), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, PG, 0x80000000u), EINVAL);
 	/* alignment, size, wraparound */
-	VT_EXPECT_ERRNO(dma_map(ctx, buf + 1, 0x100000, PG, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100800, PG, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, PG + 1, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, 0, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0xfffffffffffff000ULL, 2 * PG, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, (void *)0xfffffffffffff000ULL, 0x100000, 2 * PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf + 1, 0x100000, PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100800, PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, PG + 1, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, 0, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0xfffffffffffff000ULL, 2 * PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, (void *)0xfffffffffffff000ULL, 0x100000, 2 * PG, RW), EINVAL);
 	/* reserved and out-of-aperture IOVAs */
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, MSI_BASE, PG, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, MSI_BASE + 0xff000, PG, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, MSI_BASE - 2 * PG, 4 * PG, RW), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 1ULL << 62, PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, MSI_BASE, PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, MSI_BASE + 0xff000, PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, MSI_BASE - 2 * PG, 4 * PG, RW), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 1ULL << 62, PG, RW), EINVAL);
 	/* unmapped or read-only memory */
-	VT_EXPECT_ERRNO(dma_map(ctx, NULL, 0x100000, PG, RW), EFAULT);
-	VT_EXPECT_ERRNO(dma_map(ctx, ro, 0x100000, PG, RW), EFAULT);
-	VT_ASSERT(dma_map(ctx, ro, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_unmap(ctx, 0x100000, PG, 0) == (long long)PG);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, NULL, 0x100000, PG, RW), EFAULT);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, ro, 0x100000, PG, RW), EFAULT);
+	VT_ASSERT(vt_dma_map(ctx, ro, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_unmap(ctx, 0x100000, PG, 0) == (long long)PG);
 	/* Short argsz, nonzero tail. */
 	struct pciassign_dma_map m = { .argsz = 16, .flags = RW };
 
@@ -542,11 +458,11 @@ static int map_errors(void)
 
 	/* Pinning fails on the last page: nothing stays pinned or mapped. */
 	munmap(hole + 3 * PG, PG);
-	VT_EXPECT_ERRNO(dma_map(ctx, hole, 0x100000, 4 * PG, RW), EFAULT);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, hole, 0x100000, 4 * PG, RW), EFAULT);
 	VT_ASSERT(vmpin() == lck);
-	VT_ASSERT(dma_map(ctx, hole, 0x100000, 3 * PG, RW) == 0);
+	VT_ASSERT(vt_dma_map(ctx, hole, 0x100000, 3 * PG, RW) == 0);
 	VT_ASSERT(vmpin() == lck + 12);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(3 * PG));
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(3 * PG));
 	VT_ASSERT(vmpin() == lck);
 	munmap(buf, 4 * PG);
 	munmap(ro, PG);
@@ -558,17 +474,17 @@ static int map_overlap(void)
 {
 	uint8_t *buf = anon(8 * PG);
 
-	VT_ASSERT(dma_map(ctx, buf, 0x100000, 4 * PG, RW) == 0);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, 4 * PG, RW), EEXIST);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x103000, 2 * PG, RW), EEXIST);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x0ff000, 2 * PG, RW), EEXIST);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x0f0000, 0x20000, RW), EEXIST);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x101000, PG, RW), EEXIST);
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x100000, 4 * PG, RW) == 0);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, 4 * PG, RW), EEXIST);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x103000, 2 * PG, RW), EEXIST);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x0ff000, 2 * PG, RW), EEXIST);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x0f0000, 0x20000, RW), EEXIST);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x101000, PG, RW), EEXIST);
 	/* Adjacent on both sides is fine, and the same memory twice too. */
-	VT_ASSERT(dma_map(ctx, buf, 0x0ff000, PG, RW) == 0);
-	VT_ASSERT(dma_map(ctx, buf + 4 * PG, 0x104000, 4 * PG, RW) == 0);
-	VT_ASSERT(dma_map(ctx, buf, 0x200000, 8 * PG, RW) == 0);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(17 * PG));
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x0ff000, PG, RW) == 0);
+	VT_ASSERT(vt_dma_map(ctx, buf + 4 * PG, 0x104000, 4 * PG, RW) == 0);
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x200000, 8 * PG, RW) == 0);
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(17 * PG));
 	munmap(buf, 8 * PG);
 	return 0;
 }
@@ -578,34 +494,34 @@ static int unmap_semantics(void)
 	uint8_t *buf = anon(8 * PG);
 	long lck = vmpin();
 
-	VT_ASSERT(dma_map(ctx, buf, 0x100000, 4 * PG, RW) == 0);	/* A */
-	VT_ASSERT(dma_map(ctx, buf, 0x104000, 2 * PG, RW) == 0);	/* B */
-	VT_ASSERT(dma_map(ctx, buf, 0x200000, PG, RW) == 0);		/* C */
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x100000, 4 * PG, RW) == 0);	/* A */
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x104000, 2 * PG, RW) == 0);	/* B */
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x200000, PG, RW) == 0);		/* C */
 	VT_ASSERT(vmpin() == lck + 28);
 
 	/* Straddling A's start or end, or B's end: refused, nothing removed. */
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x100000, 2 * PG, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x102000, 0x10000, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x0f0000, 0x15000, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, PG, RW), EEXIST);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x105000, PG, RW), EEXIST);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x100000, 2 * PG, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x102000, 0x10000, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x0f0000, 0x15000, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, PG, RW), EEXIST);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x105000, PG, RW), EEXIST);
 	/* Bad arguments. */
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x100000, 0, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x100800, PG, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0xfffffffffffff000ULL, 2 * PG, 0), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x100000, PG, 4), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0x100000, 0, PCIASSIGN_DMA_UNMAP_ALL), EINVAL);
-	VT_EXPECT_ERRNO(dma_unmap(ctx, 0, PG, PCIASSIGN_DMA_UNMAP_ALL), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x100000, 0, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x100800, PG, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0xfffffffffffff000ULL, 2 * PG, 0), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x100000, PG, 4), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0x100000, 0, PCIASSIGN_DMA_UNMAP_ALL), EINVAL);
+	VT_EXPECT_ERRNO(vt_dma_unmap(ctx, 0, PG, PCIASSIGN_DMA_UNMAP_ALL), EINVAL);
 	/* A hole: nothing to do. */
-	VT_ASSERT(dma_unmap(ctx, 0x300000, 0x100000, 0) == 0);
+	VT_ASSERT(vt_dma_unmap(ctx, 0x300000, 0x100000, 0) == 0);
 	VT_ASSERT(vmpin() == lck + 28);
 	/* A range covering A and B (and empty space around them). */
-	VT_ASSERT(dma_unmap(ctx, 0x0f0000, 0x20000, 0) == 6 * PG);
+	VT_ASSERT(vt_dma_unmap(ctx, 0x0f0000, 0x20000, 0) == 6 * PG);
 	VT_ASSERT(vmpin() == lck + 4);
-	VT_ASSERT(dma_map(ctx, buf, 0x100000, 6 * PG, RW) == 0);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == 7 * PG);
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x100000, 6 * PG, RW) == 0);
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == 7 * PG);
 	VT_ASSERT(vmpin() == lck);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == 0);
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == 0);
 	munmap(buf, 8 * PG);
 	return 0;
 }
@@ -631,18 +547,18 @@ static int memlock_child(void)
 	VT_ASSERT(drop_ipc_lock() == 0);
 	rl.rlim_cur = rl.rlim_max = lck * 1024 + 16 * PG;
 	VT_ASSERT(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, 64 * PG, RW), ENOMEM);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, 64 * PG, RW), ENOMEM);
 	VT_ASSERT(vmpin() == lck);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf, 0x100000, 17 * PG, RW), ENOMEM);
-	VT_ASSERT(dma_map(ctx, buf, 0x100000, 16 * PG, RW) == 0);
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf, 0x100000, 17 * PG, RW), ENOMEM);
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x100000, 16 * PG, RW) == 0);
 	VT_ASSERT(vmpin() == lck + 64);
-	VT_EXPECT_ERRNO(dma_map(ctx, buf + 16 * PG, 0x200000, PG, RW), ENOMEM);
-	VT_ASSERT(dma_unmap(ctx, 0x100000, 16 * PG, 0) == (long long)(16 * PG));
+	VT_EXPECT_ERRNO(vt_dma_map(ctx, buf + 16 * PG, 0x200000, PG, RW), ENOMEM);
+	VT_ASSERT(vt_dma_unmap(ctx, 0x100000, 16 * PG, 0) == (long long)(16 * PG));
 	VT_ASSERT(vmpin() == lck);
-	VT_ASSERT(dma_map(ctx, buf, 0x100000, 16 * PG, RW) == 0);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(16 * PG));
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x100000, 16 * PG, RW) == 0);
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(16 * PG));
 	/* Left mapped: the parent unmaps it after this process is gone. */
-	VT_ASSERT(dma_map(ctx, buf, 0x100000, 4 * PG, RW) == 0);
+	VT_ASSERT(vt_dma_map(ctx, buf, 0x100000, 4 * PG, RW) == 0);
 	return 0;
 }
 
@@ -666,7 +582,7 @@ static int memlock_limit(void)
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		return vt_fail("child failed (status %#x), see the line above", st);
 	/* Charged to the child's mm, uncharged after it exited. */
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(4 * PG));
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(4 * PG));
 	return 0;
 }
 
@@ -697,18 +613,18 @@ static int mapping_limit(void)
 	if (info.max_mappings != 8)
 		r = vt_fail("max_mappings %u, want 8", info.max_mappings);
 	for (i = 0; !r && i < 8; i++)
-		if (dma_map(ctx, buf + i * PG, 0x100000 + i * 2 * PG, PG, RW))
+		if (vt_dma_map(ctx, buf + i * PG, 0x100000 + i * 2 * PG, PG, RW))
 			r = vt_fail("map %u failed: %s", i, strerror(errno));
-	if (!r && (dma_map(ctx, buf + 8 * PG, 0x200000, PG, RW) != -1 || errno != ENOSPC))
+	if (!r && (vt_dma_map(ctx, buf + 8 * PG, 0x200000, PG, RW) != -1 || errno != ENOSPC))
 		r = vt_fail("9th map: want ENOSPC, got %s", strerror(errno));
-	if (!r && dma_unmap(ctx, 0x100000, PG, 0) != (long long)PG)
+	if (!r && vt_dma_unmap(ctx, 0x100000, PG, 0) != (long long)PG)
 		r = vt_fail("unmap: %s", strerror(errno));
-	if (!r && dma_map(ctx, buf + 8 * PG, 0x200000, PG, RW))
+	if (!r && vt_dma_map(ctx, buf + 8 * PG, 0x200000, PG, RW))
 		r = vt_fail("map after unmap: %s", strerror(errno));
 	write_param(old);
 	if (r)
 		return r;
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(8 * PG));
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)(8 * PG));
 	munmap(buf, 16 * PG);
 	return 0;
 }
@@ -719,15 +635,15 @@ static int many_mappings(void)
 	const unsigned int n = 4096;
 	uint8_t *buf = anon(PG);
 	long lck = vmpin();
-	double t0 = now(), t1, t2;
+	double t0 = vt_now(), t1, t2;
 
 	for (unsigned int i = 0; i < n; i++)
-		if (dma_map(ctx, buf, 0x1000000 + (uint64_t)i * PG, PG, RW))
+		if (vt_dma_map(ctx, buf, 0x1000000 + (uint64_t)i * PG, PG, RW))
 			return vt_fail("map %u: %s", i, strerror(errno));
-	t1 = now();
+	t1 = vt_now();
 	VT_ASSERT(vmpin() == lck + 4 * (long)n);
-	VT_ASSERT(dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)n * PG);
-	t2 = now();
+	VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) == (long long)n * PG);
+	t2 = vt_now();
 	VT_ASSERT(vmpin() == lck);
 	printf("INFO dma: %u single-page maps %.1f us each, unmap-all %.1f us per mapping\n",
 	       n, (t1 - t0) * 1e6 / n, (t2 - t1) * 1e6 / n);
@@ -737,13 +653,13 @@ static int many_mappings(void)
 
 static double time_map(void *p, size_t size, uint64_t iova, double *unmap_s)
 {
-	double t0 = now(), t1;
+	double t0 = vt_now(), t1;
 
-	if (dma_map(ctx, p, iova, size, RW))
+	if (vt_dma_map(ctx, p, iova, size, RW))
 		return -1;
-	t1 = now();
-	dma_unmap(ctx, iova, size, 0);
-	*unmap_s = now() - t1;
+	t1 = vt_now();
+	vt_dma_unmap(ctx, iova, size, 0);
+	*unmap_s = vt_now() - t1;
 	return t1 - t0;
 }
 
@@ -792,8 +708,8 @@ static int close_order(void)
 	long lck = vmpin();
 
 	fill(src, PG, 11);
-	VT_ASSERT(dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(ctx, dst, 0x300000, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
+	VT_ASSERT(vt_dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(ctx, dst, 0x300000, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
 	VT_ASSERT(vmpin() == lck + 8);
 	close(ctx);
 	ctx = -1;
@@ -807,8 +723,8 @@ static int close_order(void)
 	VT_ASSERT(setup() == 0);
 	memset(dst, 0, PG);
 	fill(src, PG, 12);
-	VT_ASSERT(dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
-	VT_ASSERT(dma_map(ctx, dst, 0x300000, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
+	VT_ASSERT(vt_dma_map(ctx, src, 0x100000, PG, PCIASSIGN_DMA_MAP_READ) == 0);
+	VT_ASSERT(vt_dma_map(ctx, dst, 0x300000, PG, PCIASSIGN_DMA_MAP_WRITE) == 0);
 	VT_ASSERT(edu_copy(0x100000, 0x300000, PG) == 0);
 	VT_ASSERT(!memcmp(src, dst, PG));
 	/* Closing with live mappings releases them. */

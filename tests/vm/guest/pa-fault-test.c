@@ -21,6 +21,7 @@
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
+#include "edu.h"
 
 #define DBG "/sys/kernel/debug/pciassign/"
 #define MAX_N 200
@@ -234,14 +235,14 @@ static int walk_bar_read(void)
 		r = pread(fd, &id, 4, PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0));
 		site = fail_hit();
 		if (!*site) {
-			VT_ASSERT(r == 4 && id == 0x010000ed);
+			VT_ASSERT(r == 4 && id == EDU_ID_VALUE);
 			close(fd);
 			close(ctx);
 			return 0;	/* the iomap may already exist: maybe no site */
 		}
 		note_site("bar-read", site, r == 4);
 		VT_ASSERT(pread(fd, &id, 4, PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0)) == 4);
-		VT_ASSERT(id == 0x010000ed);
+		VT_ASSERT(id == EDU_ID_VALUE);
 	}
 	return vt_fail("bar-read path did not end within %d faults", MAX_N);
 }

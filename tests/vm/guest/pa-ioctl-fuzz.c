@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
@@ -190,6 +191,55 @@ static void op_open_ctx(struct fuzzer *f)
 
 	if (fd >= 0)
 		put_fd(ctx_fds, MAX_CTX, fd, f);
+}
+
+/*
+ * SET_KVM: a KVM VM fd (made once, when /dev/kvm is there), another fd,
+ * -1 (unlink) or junk; sometimes with flags, reserved bits or a short size.
+ */
+static int kvm_vm_fd(void)
+{
+	static int vm = -2;
+
+	pthread_mutex_lock(&fd_lock);
+	if (vm == -2) {
+		int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+		vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+		if (kvm >= 0)
+			close(kvm);
+	}
+	pthread_mutex_unlock(&fd_lock);
+	return vm;
+}
+
+static void op_set_kvm(struct fuzzer *f)
+{
+	struct pciassign_set_kvm k = { .argsz = sizeof(k) };
+
+	switch (below(f, 4)) {
+	case 0:
+		k.vm_fd = kvm_vm_fd();
+		break;
+	case 1:
+		k.vm_fd = pick_fd(f, dev_fds, MAX_DEV);
+		break;
+	case 2:
+		k.vm_fd = -1;
+		break;
+	default:
+		k.vm_fd = (int32_t)rnd(f);
+		break;
+	}
+	if (chance(f, 10))
+		k.flags = edge_flags(f, 0);
+	if (chance(f, 5))
+		k.reserved = (uint32_t)rnd(f);
+	if (chance(f, 10))
+		k.argsz = edge_argsz(f, sizeof(k));
+	if (k.argsz > sizeof(k))
+		k.argsz = sizeof(k);
+	check_errno("SET_KVM", ioctl(pick_fd(f, ctx_fds, MAX_CTX), PCIASSIGN_SET_KVM, &k));
 }
 
 static void op_attach(struct fuzzer *f)
@@ -436,6 +486,7 @@ static const struct {
 } ops[] = {
 	{ "open_ctx", op_open_ctx, 6 },
 	{ "attach", op_attach, 8 },
+	{ "set_kvm", op_set_kvm, 2 },
 	{ "dma_map", op_dma_map, 20 },
 	{ "dma_unmap", op_dma_unmap, 10 },
 	{ "info", op_info, 15 },

@@ -24,26 +24,12 @@
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
+#include "edu.h"
+#include "e1000e_regs.h"
 
 #define DEVNODE "/dev/pciassign"
 
-/* edu registers */
-#define EDU_IRQ_STATUS	0x24
-#define EDU_IRQ_RAISE	0x60
-#define EDU_IRQ_ACK	0x64
-
-/* e1000e registers */
-#define E1000_ICR	0x000c0
-#define E1000_ICS	0x000c8
-#define E1000_IMS	0x000d0
-#define E1000_IMC	0x000d8
-#define E1000_IVAR	0x000e4
-#define ICR_RXQ0	(1u << 20)
-#define ICR_RXQ1	(1u << 21)
-#define ICR_TXQ0	(1u << 22)
-#define ICR_TXQ1	(1u << 23)
-#define ICR_OTHER	(1u << 24)
-#define ICR_LSC		(1u << 2)
+#define ICR_LSC		(1u << 2)	/* e1000e link status change */
 
 #define WAIT_YES_MS	3000	/* TCG is slow; generous for "must arrive" */
 #define WAIT_NO_MS	300	/* for "must not arrive" */
@@ -168,13 +154,6 @@ static void drain_efd(int efd)
 
 	while (read(efd, &v, 8) == 8)
 		;
-}
-
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* SET_IRQS with an fds array. */
@@ -565,7 +544,7 @@ static int edu_close_live(void)
 	VT_ASSERT(trigger1(PCIASSIGN_IRQ_MSI, 0, efd) == 0);
 	VT_ASSERT(mask_op(PCIASSIGN_IRQ_SET_MASK, PCIASSIGN_IRQ_MSI, 0, 1) == 0);
 	wr32(EDU_IRQ_RAISE, 1);		/* pending at close */
-	msleep(100);
+	vt_msleep(100);
 	close_dev();
 	VT_ASSERT(pciassign_lines() == 0);
 	close(efd);
@@ -643,7 +622,7 @@ static int fire(const int *efds, uint32_t cause, int want)
 	wr32(E1000_ICS, cause);
 	if (wait_efd(efds[want], WAIT_YES_MS) != 1)
 		return vt_fail("cause %#x: vector %d not signalled", cause, want);
-	msleep(50);
+	vt_msleep(50);
 	for (int v = 0; v < 3; v++)
 		if (v != want && wait_efd(efds[v], 0))
 			return vt_fail("cause %#x: vector %d signalled too", cause, v);
@@ -678,7 +657,7 @@ static int e1000e_msix(void)
 	wr32(E1000_IVAR, (0x8 | 0) | (0x8 | 2) << 4 | (0x8 | 1) << 8 |
 			 (0x8 | 0) << 12 | (0x8 | 2) << 16);
 	wr32(E1000_IMS, ICR_RXQ0 | ICR_RXQ1 | ICR_TXQ0 | ICR_TXQ1 | ICR_OTHER);
-	msleep(50);
+	vt_msleep(50);
 	for (int v = 0; v < 3; v++)
 		drain_efd(efd[v]);
 
@@ -842,7 +821,7 @@ static int e1000e_msix_shield(void)
 	(void)rd32(E1000_ICR);
 	wr32(E1000_IVAR, 0x8 | 0);
 	wr32(E1000_IMS, ICR_RXQ0);
-	msleep(50);
+	vt_msleep(50);
 	drain_efd(efd[0]);
 	if (fire(efd, ICR_RXQ0, 0))
 		return -1;
@@ -879,10 +858,10 @@ static void *reset_race_unmasker(void *arg)
 
 	for (;;) {
 		while (!r->go)
-			msleep(1);
+			vt_msleep(1);
 		if (r->go == 2)
 			return NULL;
-		msleep(30);	/* inside the FLR's wait, after the save */
+		vt_msleep(30);	/* inside the FLR's wait, after the save */
 		if (write(r->rfd, &one, 8) == 8)
 			r->writes++;
 		r->go = 0;
@@ -928,7 +907,7 @@ static int e1000e_intx_reset_race(void)
 		if (ioctl(dev_fd, PCIASSIGN_DEVICE_RESET, &rs) == 0)
 			resets++;
 		while (r.go == 1)
-			msleep(5);
+			vt_msleep(5);
 		VT_ASSERT(set_bus_master() == 0);
 		/* After the reset: the next interrupt must come. */
 		if (e1000e_intx_fires(efd, WAIT_YES_MS)) {
@@ -941,7 +920,7 @@ static int e1000e_intx_reset_race(void)
 		wr32(E1000_IMC, 0xffffffff);
 		(void)rd32(E1000_ICR);
 		VT_ASSERT(write(r.rfd, &one, 8) == 8);
-		msleep(50);
+		vt_msleep(50);
 	}
 	r.go = 2;
 	pthread_join(t, NULL);

@@ -32,22 +32,11 @@
 #include <time.h>
 
 #include "vmtest.h"
+#include "edu.h"
 
 #define PG		4096UL
 #define HPAGE		(2UL << 20)
 #define RW		(PCIASSIGN_DMA_MAP_READ | PCIASSIGN_DMA_MAP_WRITE)
-#define BAR0_OFF	PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0)
-#define CFG_OFF		PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_CONFIG)
-
-#define EDU_BAR_SIZE	(1UL << 20)
-#define EDU_IRQ_STATUS	0x24
-#define EDU_IRQ_RAISE	0x60
-#define EDU_IRQ_ACK	0x64
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_BUF		0x40000
 
 #define NCTX		64
 #define LARGE		(32UL << 20)
@@ -64,38 +53,14 @@ static uint64_t rnd(void)
 	return rng * 2685821657736338717ull;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int dma_map(int c, const void *vaddr, uint64_t iova, uint64_t size)
 {
-	struct pciassign_dma_map m = {
-		.argsz = sizeof(m), .flags = RW,
-		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-	};
-
-	return ioctl(c, PCIASSIGN_DMA_MAP, &m);
+	return vt_dma_map(c, vaddr, iova, size, RW);
 }
 
 static int dma_unmap(int c, uint64_t iova, uint64_t size)
 {
-	struct pciassign_dma_unmap u = {
-		.argsz = sizeof(u), .iova = iova, .size = size,
-	};
-
-	return ioctl(c, PCIASSIGN_DMA_UNMAP, &u);
+	return vt_dma_unmap(c, iova, size, 0) < 0 ? -1 : 0;
 }
 
 static int set_irq(int d, uint32_t flags, uint32_t index, uint32_t count, int32_t efd)
@@ -114,22 +79,22 @@ static int set_master(int d)
 {
 	uint16_t cmd;
 
-	if (pread(d, &cmd, 2, CFG_OFF + 4) != 2)
+	if (pread(d, &cmd, 2, VT_CFG_OFF + 4) != 2)
 		return -1;
 	cmd |= 0x6;
-	return pwrite(d, &cmd, 2, CFG_OFF + 4) == 2 ? 0 : -1;
+	return pwrite(d, &cmd, 2, VT_CFG_OFF + 4) == 2 ? 0 : -1;
 }
 
 static int bar_w(int d, unsigned int off, uint64_t v, size_t n)
 {
-	return pwrite(d, &v, n, BAR0_OFF + off) == (ssize_t)n ? 0 : -1;
+	return pwrite(d, &v, n, VT_BAR0_OFF + off) == (ssize_t)n ? 0 : -1;
 }
 
 static uint64_t bar_r(int d, unsigned int off, size_t n)
 {
 	uint64_t v = 0;
 
-	if (pread(d, &v, n, BAR0_OFF + off) != (ssize_t)n)
+	if (pread(d, &v, n, VT_BAR0_OFF + off) != (ssize_t)n)
 		return ~0ULL;
 	return v;
 }
@@ -176,7 +141,7 @@ static long pins_settle(long want)
 	long p = sys_pins();
 
 	for (int i = 0; i < 50 && p != want; i++) {
-		msleep(100);
+		vt_msleep(100);
 		p = sys_pins();
 	}
 	return p;
@@ -185,7 +150,7 @@ static long pins_settle(long want)
 /* Attach @bdf to a fresh context, waiting out EBUSY for up to 2 s. */
 static int attach_again(const char *bdf, double *waited)
 {
-	double t0 = now();
+	double t0 = vt_now();
 	int c, d;
 
 	for (;;) {
@@ -196,13 +161,13 @@ static int attach_again(const char *bdf, double *waited)
 		if (d >= 0) {
 			close(d);
 			close(c);
-			*waited = now() - t0;
+			*waited = vt_now() - t0;
 			return 0;
 		}
 		close(c);
-		if (errno != EBUSY || now() - t0 > 2)
+		if (errno != EBUSY || vt_now() - t0 > 2)
 			return -1;
-		msleep(10);
+		vt_msleep(10);
 	}
 }
 
@@ -266,7 +231,7 @@ static void __attribute__((noreturn)) child_main(void)
 	uint8_t *small = anon(64 * 1024, 0), *thp = anon(HPAGE, 1), *large;
 	volatile uint32_t *bar;
 	pthread_t t;
-	double t0 = now();
+	double t0 = vt_now();
 
 	child_ctx = open("/dev/pciassign", O_RDWR);
 	STEP(ST_CTX, child_ctx >= 0);
@@ -281,8 +246,8 @@ static void __attribute__((noreturn)) child_main(void)
 	STEP(ST_MAP_LARGE, large && dma_map(child_ctx, large, 0x1000000, LARGE) == 0);
 	STEP(ST_INTX, set_irq(child_dev, PCIASSIGN_IRQ_SET_TRIGGER, PCIASSIGN_IRQ_INTX, 1, efd) == 0);
 	STEP(ST_RESAMPLE, set_irq(child_dev, PCIASSIGN_IRQ_SET_RESAMPLE, PCIASSIGN_IRQ_INTX, 1, rfd) == 0);
-	bar = mmap(NULL, EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, child_dev, BAR0_OFF);
-	STEP(ST_BAR, bar != MAP_FAILED && bar[0] == 0x010000ed);
+	bar = mmap(NULL, EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, child_dev, VT_BAR0_OFF);
+	STEP(ST_BAR, bar != MAP_FAILED && bar[0] == EDU_ID_VALUE);
 	bar[EDU_IRQ_RAISE / 4] = 1;	/* an INTx in flight */
 	STEP(ST_MSI, set_irq(child_dev, PCIASSIGN_IRQ_SET_TRIGGER, PCIASSIGN_IRQ_INTX, 0, -1) == 0 &&
 	     set_irq(child_dev, PCIASSIGN_IRQ_SET_TRIGGER, PCIASSIGN_IRQ_MSI, 1, efd) == 0);
@@ -291,7 +256,7 @@ static void __attribute__((noreturn)) child_main(void)
 	pthread_create(&t, NULL, child_masker, NULL);
 	STEP(ST_LOOP, 1);
 	/* Busy until killed; a run that is never killed ends by itself. */
-	while (now() - t0 < 20) {
+	while (vt_now() - t0 < 20) {
 		uint64_t v;
 
 		bar[EDU_IRQ_RAISE / 4] = 1;
@@ -324,17 +289,17 @@ static int kill_rounds(void)
 		prog->stop_at = r % 2 ? (int)(rnd() % ST_N) : -1;
 		fflush(stdout);
 		fflush(stderr);
-		t0 = now();
+		t0 = vt_now();
 		pid = fork();
 		VT_ASSERT(pid >= 0);
 		if (pid == 0)
 			child_main();
 		if (r == 0) {
 			/* Calibration: how long the whole setup takes here. */
-			while (prog->step != ST_LOOP && now() - t0 < 60 &&
+			while (prog->step != ST_LOOP && vt_now() - t0 < 60 &&
 			       waitpid(pid, &st, WNOHANG) == 0)
-				msleep(1);
-			setup_s = now() - t0;
+				vt_msleep(1);
+			setup_s = vt_now() - t0;
 			if (prog->step != ST_LOOP) {
 				kill(pid, SIGKILL);
 				waitpid(pid, &st, 0);
@@ -343,10 +308,10 @@ static int kill_rounds(void)
 			}
 		} else if (prog->stop_at >= 0) {
 			/* Every step gets its kills, with all before it held. */
-			while (prog->step != prog->stop_at && now() - t0 < 60 &&
+			while (prog->step != prog->stop_at && vt_now() - t0 < 60 &&
 			       waitpid(pid, &st, WNOHANG) == 0)
 				;
-			delay = now() - t0;
+			delay = vt_now() - t0;
 		} else {
 			/*
 			 * Even rounds: a random time over the whole setup (and a
@@ -354,7 +319,7 @@ static int kill_rounds(void)
 			 * then, mostly pinning memory where the time goes.
 			 */
 			delay = (rnd() % (uint64_t)(setup_s * 1.25e6 + 1)) / 1e6;
-			while (now() - t0 < delay)
+			while (vt_now() - t0 < delay)
 				;
 		}
 		step = prog->step;
@@ -482,15 +447,16 @@ static int check_info(int d, const char *bdf)
 /* edu DMA @len bytes through its device fd (no mmap): 0, or -1. */
 static int edu_dma(int d, uint64_t src, uint64_t dst, uint64_t to_ram)
 {
-	double t0 = now();
+	double t0 = vt_now();
 
 	if (bar_w(d, EDU_DMA_SRC, src, 8) || bar_w(d, EDU_DMA_DST, dst, 8) ||
-	    bar_w(d, EDU_DMA_CNT, 2048, 8) || bar_w(d, EDU_DMA_CMD, 1 | to_ram, 8))
+	    bar_w(d, EDU_DMA_CNT, EDU_MAX_XFER, 8) ||
+	    bar_w(d, EDU_DMA_CMD, EDU_CMD_START | to_ram, 8))
 		return -1;
-	while (bar_r(d, EDU_DMA_CMD, 8) & 1) {
-		if (now() - t0 > 10)
+	while (bar_r(d, EDU_DMA_CMD, 8) & EDU_CMD_START) {
+		if (vt_now() - t0 > 10)
 			return -1;
-		msleep(2);
+		vt_msleep(2);
 	}
 	return 0;
 }
@@ -538,10 +504,10 @@ static int multi_device(void)
 		small_buf[i] = (uint8_t)(i * 7 + a);
 	memset(small_buf + 0x8000, 0, 2048);
 	VT_ASSERT(edu_dma(dev_edu, CTX_IOVA(a), EDU_BUF, 0) == 0);
-	VT_ASSERT(edu_dma(dev_edu, EDU_BUF, CTX_IOVA(a) + 0x8000, 2) == 0);
+	VT_ASSERT(edu_dma(dev_edu, EDU_BUF, CTX_IOVA(a) + 0x8000, EDU_CMD_TO_RAM) == 0);
 	VT_ASSERT(!memcmp(small_buf, small_buf + 0x8000, 2048));
 	memset(small_buf + 0x8000, 0xee, 2048);
-	VT_ASSERT(edu_dma(dev_edu, EDU_BUF, CTX_IOVA(b) + 0x8000, 2) == 0);
+	VT_ASSERT(edu_dma(dev_edu, EDU_BUF, CTX_IOVA(b) + 0x8000, EDU_CMD_TO_RAM) == 0);
 	for (unsigned int i = 0; i < 2048; i++)
 		if (small_buf[0x8000 + i] != 0xee)
 			return vt_fail("edu in context %d wrote through context %d's IOVA", a, b);

@@ -27,6 +27,7 @@
 
 #include "libpciassign.h"
 #include "vmtest.h"
+#include "edu.h"
 
 #define DEVNODE "/dev/pciassign"
 #define NOBODY 65534
@@ -110,7 +111,7 @@ static int use_granted_fd(int fd)
 		return 13;
 	id = bar[0];
 	munmap((void *)bar, 4096);
-	if (id != 0x010000ed)
+	if (id != EDU_ID_VALUE)
 		return 14;
 	/* Nothing beyond the grant. */
 	if (open(DEVNODE, O_RDWR) >= 0 || errno != EACCES)

@@ -20,6 +20,7 @@
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
+#include "edu.h"
 
 #define DEVNODE "/dev/pciassign"
 #define CFG(off) (PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_CONFIG) + (off))
@@ -133,9 +134,6 @@ static int probe_load(volatile uint32_t *p, uint32_t *val)
 }
 
 /* ===================== edu ===================== */
-
-#define EDU_ID		0x010000edu
-#define EDU_BAR_SIZE	(1u << 20)
 
 static int edu_region_info(void)
 {
@@ -298,7 +296,7 @@ static int edu_mmap(void)
 	uint32_t x = (uint32_t)time(NULL) ^ 0x5a5a1234u;
 
 	VT_ASSERT(m);
-	VT_ASSERT(m[0] == EDU_ID);
+	VT_ASSERT(m[0] == EDU_ID_VALUE);
 	m[1] = x;
 	VT_ASSERT(m[1] == ~x);
 	m[1] = ~x;
@@ -322,7 +320,7 @@ static int edu_pread_pwrite(void)
 	uint64_t q = 0;
 	uint16_t w = 0;
 
-	VT_ASSERT(bar_read32(0, 0) == EDU_ID);
+	VT_ASSERT(bar_read32(0, 0) == EDU_ID_VALUE);
 	VT_ASSERT(bar_write32(0, 4, x) == 0);
 	VT_ASSERT(bar_read32(0, 4) == ~x);
 	/* A 2-byte pread is one 2-byte access, as a 2-byte load would be. */
@@ -361,7 +359,7 @@ static int edu_decode_off(void)
 	int r;
 
 	VT_ASSERT(m);
-	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID);
+	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID_VALUE);
 	VT_ASSERT(cfg_write(PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MEMORY) == 0);
 	r = probe_load(m, &v);
 	VT_ASSERT(r == -1);	/* SIGBUS, not a load from a mute device */
@@ -373,9 +371,9 @@ static int edu_decode_off(void)
 	VT_ASSERT(m2);
 	VT_ASSERT(probe_load(m2, &v) == -1);
 	VT_ASSERT(cfg_write(PCI_COMMAND, 2, cmd) == 0);
-	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID);
-	VT_ASSERT(probe_load(m2, &v) == 0 && v == EDU_ID);
-	VT_ASSERT(bar_read32(0, 0) == EDU_ID);
+	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID_VALUE);
+	VT_ASSERT(probe_load(m2, &v) == 0 && v == EDU_ID_VALUE);
+	VT_ASSERT(bar_read32(0, 0) == EDU_ID_VALUE);
 	munmap((void *)m2, 4096);
 	munmap((void *)m, EDU_BAR_SIZE);
 	return 0;
@@ -403,7 +401,7 @@ static void *decode_race_reader(void *arg)
 	while (!r->stop) {
 		if (probe_load(r->m, &v))
 			r->faults++;
-		else if (v == EDU_ID)
+		else if (v == EDU_ID_VALUE)
 			r->ok++;
 		else if (!r->stray++)
 			r->stray_val = v;
@@ -465,7 +463,7 @@ static int edu_self_buffer(void)
 	ioctl(dev_fd, PCIASSIGN_DEVICE_RESET, &rs);
 	VT_ASSERT(pwrite(dev_fd, (void *)&m[0], 4, BAR(0, 4)) == 4);
 	VT_ASSERT(bar_read32(0, 4) == ~x);
-	VT_ASSERT(m[0] == EDU_ID);
+	VT_ASSERT(m[0] == EDU_ID_VALUE);
 	munmap((void *)m, EDU_BAR_SIZE);
 	return 0;
 }
@@ -480,14 +478,14 @@ static int edu_reset(void)
 
 	VT_ASSERT(m);
 	VT_ASSERT(ioctl(dev_fd, PCIASSIGN_DEVICE_INFO, &di) == 0);
-	VT_ASSERT(m[0] == EDU_ID);
+	VT_ASSERT(m[0] == EDU_ID_VALUE);
 	r = ioctl(dev_fd, PCIASSIGN_DEVICE_RESET, &rs);
 	if (di.flags & PCIASSIGN_DEVICE_INFO_RESET)
 		VT_ASSERT(r == 0);
 	else
 		VT_ASSERT(r == -1 && errno == ENOTTY);
 	/* Zapped around the reset, faulted back in on demand. */
-	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID);
+	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID_VALUE);
 	m[1] = 0x1234;
 	VT_ASSERT(m[1] == ~0x1234u);
 	munmap((void *)m, EDU_BAR_SIZE);
@@ -562,7 +560,7 @@ static int edu_revoke(void)
 	int fd, r;
 
 	VT_ASSERT(m);
-	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID);
+	VT_ASSERT(probe_load(m, &v) == 0 && v == EDU_ID_VALUE);
 	fd = open(tmo, O_RDONLY);
 	if (fd >= 0) {
 		r = read(fd, old, sizeof(old) - 1);

@@ -27,10 +27,10 @@
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
+#include "edu.h"
 
 #define RDBAL		0x2800
 #define TENANT_A_RDBAL	0x5a5a5000u
-#define EDU_ID_VALUE	0x010000edu
 
 static const char *e1000e, *e1000, *edu;
 

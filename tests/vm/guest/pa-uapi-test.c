@@ -4,31 +4,21 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 #include <linux/pciassign.h>
 
 #include "vmtest.h"
 
-#define DEVNODE "/dev/pciassign"
-
-static int open_ctx(void)
-{
-	int fd = open(DEVNODE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror(DEVNODE);
-		exit(1);
-	}
-	return fd;
-}
-
 static int version_ok(void)
 {
 	struct pciassign_version v = { .argsz = sizeof(v) };
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	VT_ASSERT(ioctl(fd, PCIASSIGN_GET_VERSION, &v) == 0);
 	VT_ASSERT(v.api_version == PCIASSIGN_API_VERSION);
@@ -39,7 +29,7 @@ static int version_ok(void)
 static int version_bad_flags(void)
 {
 	struct pciassign_version v = { .argsz = sizeof(v), .flags = 1 };
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_GET_VERSION, &v), EINVAL);
 	v.flags = 0x80000000u;
@@ -51,7 +41,7 @@ static int version_bad_flags(void)
 static int version_short_argsz(void)
 {
 	struct pciassign_version v = { .argsz = 4 };
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_GET_VERSION, &v), EINVAL);
 	v.argsz = 0;
@@ -64,7 +54,7 @@ static int version_short_argsz(void)
 static int version_minimal_argsz(void)
 {
 	struct pciassign_version v;
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	memset(&v, 0xa5, sizeof(v));
 	v.argsz = 8;
@@ -82,7 +72,7 @@ static int version_long_argsz(void)
 		struct pciassign_version v;
 		uint8_t tail[64];
 	} big;
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	memset(&big, 0, sizeof(big));
 	big.v.argsz = sizeof(big);
@@ -97,7 +87,7 @@ static int version_long_argsz(void)
 static int version_huge_argsz(void)
 {
 	struct pciassign_version v = { .argsz = 0xffffffffu };
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	/* Refused up front, without scanning gigabytes of user memory. */
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_GET_VERSION, &v), E2BIG);
@@ -107,7 +97,7 @@ static int version_huge_argsz(void)
 
 static int bad_pointer(void)
 {
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_GET_VERSION, NULL), EFAULT);
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_GET_VERSION, (void *)16), EFAULT);
@@ -117,7 +107,7 @@ static int bad_pointer(void)
 
 static int unknown_ioctl(void)
 {
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_IO(0x7f), NULL), ENOTTY);
 	VT_EXPECT_ERRNO(ioctl(fd, _IO('x', 1), NULL), ENOTTY);
@@ -143,9 +133,92 @@ static int kernel_at_least(int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
+/*
+ * Whether the loaded KVM exports kvm_arch_start_assignment (6.1-6.16 with
+ * kvm.ko loaded): what PCIASSIGN_EXT_SET_KVM answers.
+ */
+static int kvm_exports_assignment(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " __ksymtab_kvm_arch_start_assignment\t") != NULL ||
+			strstr(line, " __ksymtab_kvm_arch_start_assignment\n") != NULL;
+	fclose(f);
+	return found;
+}
+
+static int set_kvm(int fd, int vm_fd, uint32_t flags, uint32_t reserved)
+{
+	struct pciassign_set_kvm k = {
+		.argsz = sizeof(k), .flags = flags, .vm_fd = vm_fd, .reserved = reserved,
+	};
+
+	return ioctl(fd, PCIASSIGN_SET_KVM, &k);
+}
+
+/* SET_KVM's argument checks; a real VM where /dev/kvm exists. */
+static int set_kvm_args(void)
+{
+	struct pciassign_set_kvm k = { .argsz = 8 };
+	int fd = vt_open_ctx(), null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int supported = kvm_exports_assignment();
+
+	VT_ASSERT(null >= 0);
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_SET_KVM, &k), EINVAL);
+	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_SET_KVM, NULL), EFAULT);
+	VT_EXPECT_ERRNO(set_kvm(fd, null, 1, 0), EINVAL);
+	VT_EXPECT_ERRNO(set_kvm(fd, null, 0, 1), EINVAL);
+	VT_EXPECT_ERRNO(set_kvm(fd, -5, 0, 0), EBADF);
+	VT_EXPECT_ERRNO(set_kvm(fd, 4000, 0, 0), EBADF);
+	/* Not a VM: refused once KVM's functions are there to ask. */
+	VT_EXPECT_ERRNO(set_kvm(fd, null, 0, 0), supported ? EINVAL : EOPNOTSUPP);
+	VT_EXPECT_ERRNO(set_kvm(fd, fd, 0, 0), supported ? EINVAL : EOPNOTSUPP);
+	VT_ASSERT(set_kvm(fd, -1, 0, 0) == 0);	/* unlinking nothing */
+	close(null);
+	close(fd);
+	return 0;
+}
+
+static int set_kvm_vm(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm1, vm2, fd, fd2;
+
+	if (kvm < 0)
+		return vt_fail("/dev/kvm: %s (the case loads kvm_amd)", strerror(errno));
+	vm1 = ioctl(kvm, KVM_CREATE_VM, 0);
+	vm2 = ioctl(kvm, KVM_CREATE_VM, 0);
+	VT_ASSERT(vm1 >= 0 && vm2 >= 0);
+	fd = vt_open_ctx();
+	fd2 = vt_open_ctx();
+	if (!kvm_exports_assignment()) {
+		/* 7.x: KVM keeps the assignment count to VFIO. */
+		VT_EXPECT_ERRNO(set_kvm(fd, vm1, 0, 0), EOPNOTSUPP);
+		goto out;
+	}
+	VT_ASSERT(set_kvm(fd, vm1, 0, 0) == 0);
+	VT_ASSERT(set_kvm(fd, vm1, 0, 0) == 0);		/* the same VM again */
+	VT_EXPECT_ERRNO(set_kvm(fd, vm2, 0, 0), EBUSY);
+	VT_ASSERT(set_kvm(fd2, vm1, 0, 0) == 0);	/* two contexts, one VM */
+	VT_ASSERT(set_kvm(fd, -1, 0, 0) == 0);
+	VT_ASSERT(set_kvm(fd, vm2, 0, 0) == 0);
+out:
+	/* The contexts keep their VMs alive past the VM fds. */
+	close(vm1);
+	close(vm2);
+	close(fd);
+	close(fd2);
+	close(kvm);
+	return 0;
+}
+
 static int ext_known(void)
 {
-	int fd = open_ctx(), r;
+	int fd = vt_open_ctx(), r;
 
 	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_DEVICE_GRANTS) == 1);
 	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_RESET_SET) == 1);
@@ -156,14 +229,18 @@ static int ext_known(void)
 	r = check_ext(fd, PCIASSIGN_EXT_NETLINK_ADMIN_EVENTS);
 	/* Every rig kernel has GENL_MCAST_CAP_NET_ADMIN (Debian's 6.1 too). */
 	VT_ASSERT(r == 1);
+	/* Debian builds the bypass manager (=m); irq_bypass defaults to on. */
+	VT_ASSERT(check_ext(fd, PCIASSIGN_EXT_IRQ_BYPASS) == 1);
+	r = check_ext(fd, PCIASSIGN_EXT_SET_KVM);
+	VT_ASSERT(r == kvm_exports_assignment());
 	close(fd);
 	return 0;
 }
 
 static int ext_unknown(void)
 {
-	static const uint32_t unknown[] = { 0, 7, 0x100, 0x7fffffff, 0xffffffffu };
-	int fd = open_ctx();
+	static const uint32_t unknown[] = { 0, 9, 0x100, 0x7fffffff, 0xffffffffu };
+	int fd = vt_open_ctx();
 
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
 		if (check_ext(fd, unknown[i]) != 0)
@@ -182,7 +259,7 @@ static int ext_bad_args(void)
 	struct pciassign_check_extension ce = {
 		.argsz = sizeof(ce), .flags = 1, .extension = PCIASSIGN_EXT_DEVICE_GRANTS,
 	};
-	int fd = open_ctx();
+	int fd = vt_open_ctx();
 
 	VT_EXPECT_ERRNO(ioctl(fd, PCIASSIGN_CHECK_EXTENSION, &ce), EINVAL);
 	ce.flags = 0x80000000u;
@@ -216,6 +293,8 @@ static const struct vt_case version_cases[] = {
 	{ "ext-known", ext_known },
 	{ "ext-unknown", ext_unknown },
 	{ "ext-bad-args", ext_bad_args },
+	{ "set-kvm-args", set_kvm_args },
+	{ "set-kvm-vm", set_kvm_vm },
 };
 
 /* ---- DEVICE_INFO capability chain, on one device bound to pciassign ---- */
@@ -400,7 +479,7 @@ int main(int argc, char **argv)
 		char name[64];
 
 		caps_bdf = argv[3];
-		caps_ctx = open_ctx();
+		caps_ctx = vt_open_ctx();
 		caps_dev = attach_bdf(caps_bdf);
 		if (caps_dev < 0) {
 			perror(caps_bdf);

@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/pciassign.h>
 
@@ -141,6 +144,71 @@ static inline int vt_run(const char *prefix, const struct vt_case *cases, size_t
 
 /* ---- helpers the test programs share ------------------------------ */
 
+/* The offsets of a device fd's regions. */
+#define VT_BAR0_OFF	PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_BAR0)
+#define VT_CFG_OFF	PCIASSIGN_REGION_OFFSET(PCIASSIGN_REGION_CONFIG)
+
+/*
+ * @size bytes of anonymous memory at a 2 MiB boundary, madvise()d with
+ * @advice and filled with @fill; exits when there is no memory.
+ */
+static inline void *vt_anon_2m(size_t size, int advice, int fill)
+{
+	const uintptr_t hpage = 2UL << 20;
+	uint8_t *raw = mmap(NULL, size + hpage, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p;
+
+	if (raw == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	p = (uint8_t *)(((uintptr_t)raw + hpage - 1) & ~(hpage - 1));
+	madvise(p, size, advice);
+	memset(p, fill, size);
+	return p;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double vt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline void vt_msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* PCIASSIGN_DMA_MAP of @size bytes at @vaddr to @iova: 0, or -1 with errno. */
+static inline int vt_dma_map(int ctx, const void *vaddr, uint64_t iova, uint64_t size,
+			     uint32_t flags)
+{
+	struct pciassign_dma_map m = {
+		.argsz = sizeof(m), .flags = flags,
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+	};
+
+	return ioctl(ctx, PCIASSIGN_DMA_MAP, &m);
+}
+
+/* PCIASSIGN_DMA_UNMAP: the bytes unmapped, or -1 with errno. */
+static inline long long vt_dma_unmap(int ctx, uint64_t iova, uint64_t size, uint32_t flags)
+{
+	struct pciassign_dma_unmap u = {
+		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = size,
+	};
+
+	if (ioctl(ctx, PCIASSIGN_DMA_UNMAP, &u))
+		return -1;
+	return (long long)u.size;
+}
+
 /* Occurrences of @needle in the kernel log (the whole ring buffer), or -1. */
 static inline int vt_klog_count(const char *needle)
 {
@@ -185,6 +253,18 @@ static inline int vt_parse_bdf(const char *s, struct pciassign_attach *a)
 	a->bus = (__u8)bus;
 	a->devfn = (__u8)((dev << 3) | fn);
 	return 0;
+}
+
+/* A new context (open /dev/pciassign); exits when it cannot. */
+static inline int vt_open_ctx(void)
+{
+	int fd = open("/dev/pciassign", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("/dev/pciassign");
+		exit(1);
+	}
+	return fd;
 }
 
 /* Attach a device to a context: the device fd, or -1 with errno. */
