@@ -10,7 +10,7 @@ cp=$PCIASSIGN_CACHE/checkpatch/checkpatch.pl
 cd "$PCIASSIGN_TOP"
 opts=(--no-tree --terse --show-types --max-line-length=100 -f)
 rc=0
-files=$(ls kmod/*.c kmod/*.h uapi/linux/*.h | grep -v '^kmod/compat.h$')
+files=$(ls kmod/*.c kmod/*.h uapi/linux/*.h | grep -v -e '^kmod/compat.h$' -e '\.mod\.c$')
 perl "$cp" "${opts[@]}" $files || rc=1
 perl "$cp" "${opts[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h || rc=1
 exit $rc

@@ -162,6 +162,11 @@ static int add_device(struct vmm *v, const char *spec)
 				"");
 			return ret;
 		}
+		/* Lets KVM post the devices' interrupts (where the IOMMU can). */
+		ret = pa_context_set_kvm(v->ctx_fd, v->vm_fd);
+		if (ret && (ret != -EOPNOTSUPP || v->verbose))
+			vmm_log("telling KVM about the assigned devices: %s%s", strerror(-ret),
+				ret == -EOPNOTSUPP ? " (this kernel keeps it to VFIO)" : "");
 	}
 	pa_bdf_format(&o.host, bdf);
 	ret = pa_device_open(v->ctx_fd, &o, &vm_ops, v->kvm, (uint8_t)(slot << 3), &d);
