@@ -136,4 +136,33 @@ static inline int pa_compat_msix_alloc_at(struct pci_dev *pdev,
 #define PA_COMPAT_EVENTS_PRIVATE	false
 #endif
 
+/*
+ * IRQ bypass producers (KVM's posted interrupts): 6.17 moved the eventfd
+ * token out of the producer into the register call. Kernels without the
+ * bypass manager get no producer and say so (PA_COMPAT_IRQ_BYPASS).
+ */
+#include <linux/irqbypass.h>
+#define PA_COMPAT_IRQ_BYPASS	IS_ENABLED(CONFIG_IRQ_BYPASS_MANAGER)
+
+static inline int pa_compat_bypass_register(struct irq_bypass_producer *prod,
+					    struct eventfd_ctx *trigger, int irq)
+{
+#if !IS_ENABLED(CONFIG_IRQ_BYPASS_MANAGER)
+	return -EOPNOTSUPP;
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+	return irq_bypass_register_producer(prod, trigger, irq);
+#else
+	prod->token = trigger;
+	prod->irq = irq;
+	return irq_bypass_register_producer(prod);
+#endif
+}
+
+static inline void pa_compat_bypass_unregister(struct irq_bypass_producer *prod)
+{
+#if IS_ENABLED(CONFIG_IRQ_BYPASS_MANAGER)
+	irq_bypass_unregister_producer(prod);
+#endif
+}
+
 #endif /* PCIASSIGN_COMPAT_H */

@@ -28,6 +28,7 @@ static void pa_context_free(struct kref *ref)
 
 	/* Every device holds a reference, so none is attached any more. */
 	WARN_ON(!list_empty(&ctx->devices) || !list_empty(&ctx->groups));
+	__pa_kvm_unlink(ctx);
 	pa_dma_destroy(ctx);
 	if (ctx->domain)
 		iommu_domain_free(ctx->domain);
@@ -117,6 +118,10 @@ static int pa_extension_supported(u32 ext)
 		return PA_COMPAT_MSIX_DYN_ALLOC;
 	case PCIASSIGN_EXT_NETLINK_ADMIN_EVENTS:
 		return PA_COMPAT_EVENTS_PRIVATE;
+	case PCIASSIGN_EXT_SET_KVM:
+		return pa_kvm_supported();
+	case PCIASSIGN_EXT_IRQ_BYPASS:
+		return pa_irq_bypass_enabled();
 	default:
 		return 0;
 	}
@@ -153,6 +158,8 @@ static long pa_ctx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pa_ioctl_attach(ctx, uarg);
 	case PCIASSIGN_CHECK_EXTENSION:
 		return pa_ioctl_check_extension(uarg);
+	case PCIASSIGN_SET_KVM:
+		return pa_kvm_ioctl_set(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

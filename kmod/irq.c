@@ -45,6 +45,8 @@ struct pa_irq_vec {
 	struct eventfd_ctx *trigger;	/* non-NULL exactly while requested */
 	bool masked;			/* by the user, or INTx auto-mask */
 	bool pending;			/* MSI/MSI-X fired while masked */
+	struct irq_bypass_producer producer;	/* MSI/MSI-X, see pa_vec_bypass_on() */
+	bool bypass;			/* producer registered */
 };
 
 struct pa_irqs {
@@ -71,6 +73,7 @@ struct pa_irqs {
 	struct pa_irq_vec *msix;
 	bool msix_dyn;			/* vectors allocated one at a time */
 	u32 msi_alloc;			/* MSI vectors allocated at enable */
+	bool bypass_refused;		/* a producer registration failed (logged) */
 
 	/* Release request; only touched under pa_device.lock. */
 	struct eventfd_ctx *req;
@@ -360,6 +363,52 @@ put:
 /* MSI and MSI-X                                                      */
 /* ------------------------------------------------------------------ */
 
+static bool irq_bypass = true;
+module_param(irq_bypass, bool, 0644);
+MODULE_PARM_DESC(irq_bypass,
+		 "Offer MSI/MSI-X vectors to KVM for posted interrupts (IRQ bypass). Default: Y");
+
+bool pa_irq_bypass_enabled(void)
+{
+	return PA_COMPAT_IRQ_BYPASS && READ_ONCE(irq_bypass);
+}
+
+/*
+ * IRQ bypass: while an MSI/MSI-X vector has a trigger and is unmasked it is
+ * registered as a producer keyed by that eventfd. A KVM irqfd on the same
+ * eventfd is the consumer; paired, KVM may have the IOMMU post the
+ * interrupt straight to a vCPU (VT-d PI, AMD GA), past pa_msi_handler(). A
+ * masked vector is withdrawn so that masking keeps holding. Failure only
+ * loses the shortcut: logged once, the handler keeps delivering. Called
+ * under pa_device.lock (the bypass manager takes a mutex).
+ */
+static void pa_vec_bypass_on(struct pa_irqs *irqs, struct pa_irq_vec *vec)
+{
+	int ret;
+
+	if (!pa_irq_bypass_enabled() || vec->bypass ||
+	    !vec->trigger || vec->masked)
+		return;
+	memset(&vec->producer, 0, sizeof(vec->producer));
+	ret = pa_compat_bypass_register(&vec->producer, vec->trigger, vec->irq);
+	if (ret) {
+		if (!irqs->bypass_refused)
+			pci_info(irqs->pdev, "IRQ %d: no IRQ bypass (%d), interrupts go through the host\n",
+				 vec->irq, ret);
+		irqs->bypass_refused = true;
+		return;
+	}
+	vec->bypass = true;
+}
+
+static void pa_vec_bypass_off(struct pa_irq_vec *vec)
+{
+	if (!vec->bypass)
+		return;
+	pa_compat_bypass_unregister(&vec->producer);
+	vec->bypass = false;
+}
+
 static irqreturn_t pa_msi_handler(int irq, void *data)
 {
 	struct pa_irq_vec *vec = data;
@@ -395,6 +444,8 @@ static void pa_vec_off(struct pa_irqs *irqs, struct pa_irq_vec *vec)
 
 	if (!vec->trigger)
 		return;
+	/* Before the IRQ goes: the consumer may be retargeting it. */
+	pa_vec_bypass_off(vec);
 	/* Waits for a running handler: only then is the eventfd unused. */
 	free_irq(vec->irq, vec);
 	spin_lock_irqsave(&irqs->lock, flags);
@@ -486,13 +537,15 @@ static int pa_vec_set_trigger(struct pa_irqs *irqs, unsigned int index,
 	}
 
 	if (vec->trigger) {
-		/* Live: swap the eventfd, the IRQ stays. */
+		/* Live: swap the eventfd, the IRQ stays; the producer follows. */
+		pa_vec_bypass_off(vec);
 		spin_lock_irqsave(&irqs->lock, flags);
 		old = vec->trigger;
 		vec->trigger = ctx;
 		spin_unlock_irqrestore(&irqs->lock, flags);
 		synchronize_irq(vec->irq);
 		eventfd_ctx_put(old);
+		pa_vec_bypass_on(irqs, vec);
 		return 0;
 	}
 
@@ -532,6 +585,7 @@ static int pa_vec_set_trigger(struct pa_irqs *irqs, unsigned int index,
 		goto put;
 	}
 	vec->name = name;
+	pa_vec_bypass_on(irqs, vec);
 	return 0;
 
 put:
@@ -601,6 +655,9 @@ static void pa_msi_mask(struct pa_irqs *irqs, unsigned int index,
 
 	for (i = start; i < start + count; i++) {
 		trigger = NULL;
+		/* A posted interrupt would not see the mask: withdraw first. */
+		if (mask)
+			pa_vec_bypass_off(&vecs[i]);
 		spin_lock_irqsave(&irqs->lock, flags);
 		vecs[i].masked = mask;
 		if (!mask && vecs[i].pending) {
@@ -610,6 +667,8 @@ static void pa_msi_mask(struct pa_irqs *irqs, unsigned int index,
 		spin_unlock_irqrestore(&irqs->lock, flags);
 		/* Still valid: changes happen under pa_device.lock, as here. */
 		pa_signal(trigger);
+		if (!mask)
+			pa_vec_bypass_on(irqs, &vecs[i]);
 	}
 }
 

@@ -89,6 +89,7 @@ struct pa_context {
 	struct list_head devices;	/* attached pa_devices */
 	struct list_head groups;	/* struct pa_group_claim */
 	struct pa_dma *dma;		/* dma.c: mappings of the domain */
+	struct pa_kvm_link *kvm;	/* kvm.c: the VM, under lock */
 };
 
 /* The PCI core found a reset method (FLR, PM, bus...) for the function. */
@@ -106,6 +107,12 @@ void pa_device_put(struct pa_device *padev);
 struct pa_device *pa_device_get_nth(unsigned long n);
 unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
 			       struct pa_device **out, unsigned int max);
+
+/* kvm.c: the KVM VM of a context (PCIASSIGN_SET_KVM) */
+struct pa_kvm_link;
+long pa_kvm_ioctl_set(struct pa_context *ctx, void __user *uarg);
+void __pa_kvm_unlink(struct pa_context *ctx);
+bool pa_kvm_supported(void);
 
 /* context.c: /dev/pciassign and contexts */
 int pa_chardev_register(void);
@@ -201,6 +208,7 @@ long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg);
 void pa_irq_signal_request(struct pa_device *padev);
 /* Re-apply the INTx mask to the hardware after a reset restored config. */
 void pa_irq_after_reset(struct pa_device *padev);
+bool pa_irq_bypass_enabled(void);
 /* Held by config writes of the command register, see config_filter.c. */
 spinlock_t *pa_irq_intx_lock(struct pa_device *padev);
 

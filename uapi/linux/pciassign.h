@@ -203,6 +203,17 @@ enum pciassign_extension {
 	PCIASSIGN_EXT_IOMMU_INFO_RANGES = 5,
 	/* DEVICE_INFO carries a capability chain (@cap_offset). */
 	PCIASSIGN_EXT_DEVICE_INFO_CAPS = 6,
+	/*
+	 * PCIASSIGN_SET_KVM works: this kernel's KVM lets a module tell it
+	 * about an assigned device (6.1 to 6.16; 7.x keeps that to itself).
+	 */
+	PCIASSIGN_EXT_SET_KVM = 7,
+	/*
+	 * MSI/MSI-X vectors with a trigger are IRQ bypass producers keyed
+	 * by that eventfd (the module's irq_bypass parameter is on and the
+	 * kernel has the bypass manager).
+	 */
+	PCIASSIGN_EXT_IRQ_BYPASS = 8,
 };
 
 /**
@@ -222,6 +233,31 @@ struct pciassign_check_extension {
 	__u32 extension;
 };
 #define PCIASSIGN_CHECK_EXTENSION	PCIASSIGN_IO(5)
+
+/**
+ * struct pciassign_set_kvm - PCIASSIGN_SET_KVM argument
+ * @argsz: size of this structure
+ * @flags: must be 0
+ * @vm_fd: in: a KVM VM fd (from KVM_CREATE_VM), or -1 to drop the link
+ * @reserved: must be 0
+ *
+ * Valid on a context fd: the context's devices are assigned to that VM.
+ * KVM counts the context as an assigned device while linked, which it
+ * requires before it posts device interrupts to vCPUs (VT-d posted
+ * interrupts, AMD GA) for the IRQ bypass pairs of PCIASSIGN_SET_IRQS
+ * triggers and KVM irqfds. The context holds a reference on the VM until
+ * the link is dropped or the context goes. Errors: EBADF (@vm_fd not
+ * open), EINVAL (not a KVM VM, flags or reserved set), EBUSY (linked to
+ * another VM; the same VM again is not an error), EOPNOTSUPP (this
+ * kernel's KVM does not offer it: see PCIASSIGN_EXT_SET_KVM).
+ */
+struct pciassign_set_kvm {
+	__u32 argsz;
+	__u32 flags;
+	__s32 vm_fd;
+	__u32 reserved;
+};
+#define PCIASSIGN_SET_KVM		PCIASSIGN_IO(6)
 
 /* ------------------------------------------------------------------------ */
 /* Capability chains of info structures                                     */

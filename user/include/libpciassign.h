@@ -72,6 +72,13 @@ int pa_get_version(int ctx_fd, struct pa_version *out);
  * A module older than the ioctl (ENOTTY) answers 0.
  */
 int pa_check_extension(int ctx_fd, unsigned int ext);
+/*
+ * Tell KVM that the context's devices are assigned to the VM @vm_fd (-1:
+ * no VM), which it needs before it posts their interrupts to vCPUs
+ * (PCIASSIGN_SET_KVM). 0, -EOPNOTSUPP (this kernel or module cannot),
+ * -EBUSY (linked to another VM) or another -errno.
+ */
+int pa_context_set_kvm(int ctx_fd, int vm_fd);
 
 /* ==================== host discovery ==================== */
 /*

@@ -39,3 +39,12 @@ int pa_check_extension(int ctx_fd, unsigned int ext)
 		return errno == ENOTTY ? 0 : -errno;
 	return r;
 }
+
+int pa_context_set_kvm(int ctx_fd, int vm_fd)
+{
+	struct pciassign_set_kvm k = { .argsz = sizeof(k), .vm_fd = vm_fd };
+
+	if (ioctl(ctx_fd, PCIASSIGN_SET_KVM, &k) < 0)
+		return errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}

@@ -12,6 +12,8 @@
 #include "vmm.h"
 
 #define PCI_CF8_ENABLE	0x80000000u
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_MASTER	0x04
 
 /* Host bridge: vendor/device, command, status, class 06.00.00, header 0. */
 static uint32_t host_bridge_read(uint16_t off)
@@ -47,6 +49,11 @@ static void pci_cfg(struct vmm_pci *pci, unsigned int bus, unsigned int dev,
 		goto none;
 	if (is_write) {
 		memcpy(&val, data, len);
+		/* No memory request from the device before guest RAM is mapped. */
+		if (off <= PCI_COMMAND && PCI_COMMAND < off + len &&
+		    ((val >> (8 * (PCI_COMMAND - off))) & PCI_COMMAND_MASTER) &&
+		    vmm_dma_wait(pci->dma))
+			return;
 		pa_device_config_write(pci->dev[dev - 1], off, len, val);
 	} else {
 		if (pa_device_config_read(pci->dev[dev - 1], off, len, &val))

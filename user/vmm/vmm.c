@@ -43,6 +43,18 @@ static void lib_log(void *opaque, const char *msg)
 	vmm_log("%s", msg);
 }
 
+/* Milliseconds from *t to now; *t moves to now (phase timings). */
+static long lap_ms(struct timespec *t)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+	*t = now;
+	return ms;
+}
+
 /* The library's KVM ops plus our logger. */
 static struct pa_vm_ops vm_ops;
 
@@ -150,6 +162,11 @@ static int add_device(struct vmm *v, const char *spec)
 				"");
 			return ret;
 		}
+		/* Lets KVM post the devices' interrupts (where the IOMMU can). */
+		ret = pa_context_set_kvm(v->ctx_fd, v->vm_fd);
+		if (ret && (ret != -EOPNOTSUPP || v->verbose))
+			vmm_log("telling KVM about the assigned devices: %s%s", strerror(-ret),
+				ret == -EOPNOTSUPP ? " (this kernel keeps it to VFIO)" : "");
 	}
 	pa_bdf_format(&o.host, bdf);
 	ret = pa_device_open(v->ctx_fd, &o, &vm_ops, v->kvm, (uint8_t)(slot << 3), &d);
@@ -162,35 +179,15 @@ static int add_device(struct vmm *v, const char *spec)
 	return 0;
 }
 
-/* Guest RAM for device DMA, IOVA = guest-physical address. */
-static int map_dma(struct vmm *v)
-{
-	int ret = pa_dma_map(v->ctx_fd, v->mem.hva, 0, v->mem.low, true);
-
-	if (!ret && v->mem.high) {
-		ret = pa_dma_map(v->ctx_fd, v->mem.hva + v->mem.low, VMM_HIGH_RAM_BASE,
-				 v->mem.high, true);
-		if (ret)
-			pa_dma_unmap(v->ctx_fd, 0, v->mem.low);
-	}
-	if (ret)
-		vmm_log("DMA map of guest RAM: %s", strerror(-ret));
-	else
-		v->dma_mapped = true;
-	return ret;
-}
-
 static void teardown(struct vmm *v)
 {
 	vmm_vcpus_stop(v);
+	vmm_dma_stop(v);
+	/* Devices first: one may still be writing to guest RAM. */
 	for (unsigned int i = 0; i < v->pci.ndev; i++)
 		pa_device_close(v->pci.dev[i]);
 	v->pci.ndev = 0;
-	if (v->dma_mapped) {
-		pa_dma_unmap(v->ctx_fd, 0, v->mem.low);
-		if (v->mem.high)
-			pa_dma_unmap(v->ctx_fd, VMM_HIGH_RAM_BASE, v->mem.high);
-	}
+	vmm_dma_unmap(v);
 	if (v->ctx_fd >= 0)
 		close(v->ctx_fd);
 	for (unsigned int i = 0; i < v->ncpus; i++) {
@@ -340,7 +337,8 @@ int main(int argc, char **argv)
 	long timeout_s = 0, mib = -1, cpus = 1;
 	bool hugepages = false, console_in = false, guest_bars = false;
 	sigset_t block;
-	struct timespec t0, t1;
+	struct timespec t0, t1, lap;
+	long ms[3] = { 0 };
 	int c, rc = VMM_EXIT_ERROR, ret;
 
 	for (unsigned int i = 0; i < VMM_MAX_CPUS; i++)
@@ -460,6 +458,8 @@ int main(int argc, char **argv)
 	vm_ops = pa_kvm_vm_ops;
 	vm_ops.log = lib_log;
 	pthread_mutex_init(&v.lock, NULL);
+	vmm_dma_init(&v.dma);
+	v.pci.dma = &v.dma;
 	v.main_thread = pthread_self();
 
 	/*
@@ -471,9 +471,13 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lap = t1 = t0;
 
 	if (setup_vm(&v, (uint64_t)mib << 20, hugepages))
 		goto out;
+	if (ndevs)
+		vmm_dma_prefault(&v);
+	ms[0] = lap_ms(&lap);
 	/* The guest image first: a bad one attaches nothing. */
 	ret = payload ? vmm_payload_load(&v, payload, args) : vmm_linux_load(&v, &la);
 	if (ret) {
@@ -482,11 +486,13 @@ int main(int argc, char **argv)
 			vmm_log("loading the guest: %s", strerror(-ret));
 		goto out;
 	}
+	ms[1] = lap_ms(&lap);
 	for (unsigned int i = 0; i < ndevs; i++)
 		if (add_device(&v, devs[i]))
 			goto out;
+	ms[2] = lap_ms(&lap);
 	if (v.pci.ndev) {
-		if (map_dma(&v))
+		if (vmm_dma_map_async(&v))
 			goto out;
 		ret = vmm_watch_release(&v.pci);
 		if (ret) {
@@ -505,9 +511,9 @@ int main(int argc, char **argv)
 		vmm_log("--console-in: cannot start the reader");
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	vmm_log("ready in %ld ms: %ld MiB RAM%s, %u vCPU(s), %u device(s), %s %s",
-		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+	vmm_log("ready in %ld ms (VM and RAM %ld, guest image %ld, devices %ld): "
+		"%ld MiB RAM%s, %u vCPU(s), %u device(s), %s %s",
+		lap_ms(&t1), ms[0], ms[1], ms[2],
 		mib, hugepages ? " on huge pages" : "", v.ncpus, v.pci.ndev,
 		payload ? "payload" : "kernel",
 		payload ? payload : la.kernel);
@@ -524,9 +530,7 @@ int main(int argc, char **argv)
 	alarm(0);
 	vmm_vcpus_stop(&v);
 	vmm_serial_flush(&v.serial);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	vmm_log("guest finished with status %d after %ld ms", rc,
-		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	vmm_log("guest finished with status %d after %ld ms", rc, lap_ms(&t0));
 out:
 	teardown(&v);
 	return rc;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/kvm.h>
 
 #include "libpciassign.h"
@@ -60,6 +61,7 @@
 /* The emulated PCI bus 0: host bridge at 00:00.0, devices after it. */
 struct vmm_pci {
 	uint32_t cf8;			/* config address register */
+	struct vmm_dma *dma;		/* Bus Master Enable waits for it */
 	struct pa_device *dev[VMM_MAX_DEVICES];
 	unsigned int ndev;
 };
@@ -86,6 +88,29 @@ struct vmm_serial {
 struct vmm_rtc {
 	uint8_t index;
 	uint8_t ram[128];
+};
+
+/* Guest RAM mapped for DMA in the background (dma.c). */
+#define VMM_PREFAULT_THREADS	4
+#define VMM_PREFAULT_GRAIN	(2ull << 20)
+
+struct vmm_dma_slice {
+	uint8_t *start;
+	size_t len;
+};
+
+struct vmm_dma {
+	pthread_t prefault[VMM_PREFAULT_THREADS];
+	struct vmm_dma_slice slice[VMM_PREFAULT_THREADS];
+	unsigned int nprefault;		/* prefault threads to join */
+	pthread_t thread;		/* the mapping thread */
+	bool started;
+	pthread_mutex_t lock;		/* done, error */
+	pthread_cond_t cond;
+	bool done;
+	int error;			/* of the mapping, negative errno */
+	bool mapped_low, mapped_high;
+	struct timespec t0;
 };
 
 struct vmm;
@@ -116,7 +141,7 @@ struct vmm {
 	int status;			/* -1 while the guest runs */
 	bool linux_boot;		/* ACPI machine; else the payload's */
 	bool verbose;
-	bool dma_mapped;
+	struct vmm_dma dma;
 };
 
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -139,6 +164,18 @@ struct vmm_e820 {
 };
 #define VMM_E820_MAX		8
 unsigned int vmm_e820_build(const struct vmm_mem *m, struct vmm_e820 *e);
+
+/* dma.c */
+void vmm_dma_init(struct vmm_dma *d);
+/* Fault guest RAM in on background threads (from the start). */
+void vmm_dma_prefault(struct vmm *v);
+/* Map guest RAM for DMA on a thread; a device must be attached. */
+int vmm_dma_map_async(struct vmm *v);
+/* Wait for that mapping: 0, or its negative errno. */
+int vmm_dma_wait(struct vmm_dma *d);
+/* Join its threads; then, once the devices are closed, unmap. */
+void vmm_dma_stop(struct vmm *v);
+void vmm_dma_unmap(struct vmm *v);
 
 /* vcpu.c */
 int vmm_vcpus_create(struct vmm *v);
