@@ -368,6 +368,12 @@ module_param(irq_bypass, bool, 0644);
 MODULE_PARM_DESC(irq_bypass,
 		 "Offer MSI/MSI-X vectors to KVM for posted interrupts (IRQ bypass). Default: Y");
 
+/**
+ * pa_irq_bypass_enabled() - whether vectors become IRQ bypass producers
+ *
+ * Return: true when the kernel has the bypass manager and the irq_bypass
+ * parameter is on (PCIASSIGN_EXT_IRQ_BYPASS).
+ */
 bool pa_irq_bypass_enabled(void)
 {
 	return PA_COMPAT_IRQ_BYPASS && READ_ONCE(irq_bypass);

@@ -66,7 +66,14 @@ static int pa_kvm_ops_get(struct pa_kvm_ops *ops)
 	return -EOPNOTSUPP;
 }
 
-/* For PCIASSIGN_EXT_SET_KVM: whether this kernel's KVM has the calls. */
+/**
+ * pa_kvm_supported() - whether PCIASSIGN_SET_KVM can work now
+ *
+ * Answers PCIASSIGN_EXT_SET_KVM: KVM is loaded and exports every call
+ * kvm.c needs (6.1 to 6.16; 7.x keeps the assignment count to itself).
+ *
+ * Return: true if so.
+ */
 bool pa_kvm_supported(void)
 {
 	struct pa_kvm_ops ops = { 0 };
@@ -77,7 +84,13 @@ bool pa_kvm_supported(void)
 	return true;
 }
 
-/* Drop the link, if any; ctx->lock held or the context unreachable. */
+/**
+ * __pa_kvm_unlink() - drop a context's link to its KVM VM, if any
+ * @ctx: the context; its lock held, or the context unreachable (freeing)
+ *
+ * Ends the assignment KVM counted for it and drops the VM reference,
+ * which may destroy the VM.
+ */
 void __pa_kvm_unlink(struct pa_context *ctx)
 {
 	struct pa_kvm_link *link = ctx->kvm;
@@ -149,6 +162,14 @@ out_fput:
 	return ret;
 }
 
+/**
+ * pa_kvm_ioctl_set() - PCIASSIGN_SET_KVM: link a context to a KVM VM
+ * @ctx: the context
+ * @uarg: struct pciassign_set_kvm; vm_fd -1 unlinks
+ *
+ * Return: 0, or -EINVAL, -EBADF, -EBUSY, -ENOENT, -EOPNOTSUPP, -EFAULT,
+ * -E2BIG (see the UAPI header).
+ */
 long pa_kvm_ioctl_set(struct pa_context *ctx, void __user *uarg)
 {
 	struct pciassign_set_kvm req;
