@@ -8,6 +8,14 @@
  *   lg-io seq-write DEV MIB BS_KIB         O_DIRECT sequential write
  *   lg-io rand-read DEV IOS SEED MAX_S     O_DIRECT 4 KiB random reads, QD1
  *   lg-io icmp IFACE SECONDS WINDOW        ICMP echo to the gateway 10.0.2.2
+ *   lg-io access KIND BDF N                N accesses of one kind to a PCI function:
+ *       bar-read    32-bit reads of BAR0 offset 0 (a mapped BAR: no exit)
+ *       msix-read   reads of the MSI-X table's first entry (trapped)
+ *       config-read 4-byte reads of config offset 0 through sysfs
+ *       io-read     4-byte reads of the first I/O BAR through sysfs
+ *     Around the loop it writes a mark to port 0x502 (pciassign-vmm
+ *     --stats prints its exit counters there; other VMMs ignore it) and
+ *     prints "LG-ACCESS KIND N start|end".
  *
  * The disk runs wrap around the device when MIB is larger than it (the
  * rig's nvme is small), so the amount moved is always MIB. The random
@@ -31,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -277,6 +287,139 @@ static int icmp(const char *ifc, uint64_t secs, uint64_t window)
 	return 0;
 }
 
+/* ---- access: exits per access, by kind ---------------------------------- */
+
+#define STATS_PORT	0x502
+
+static int pci_file(const char *bdf, const char *name, int flags)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, name);
+	return open(path, flags | O_CLOEXEC);
+}
+
+static uint32_t cfg_read(int cfg, unsigned int off, unsigned int len)
+{
+	uint32_t v = 0;
+
+	if (pread(cfg, &v, len, off) != (ssize_t)len)
+		return 0xffffffffu;
+	return v;
+}
+
+/* The MSI-X table: its BAR and offset, from the capability list. */
+static int msix_table(int cfg, unsigned int *bir, uint32_t *off)
+{
+	unsigned int pos = cfg_read(cfg, 0x34, 1) & 0xfc;
+
+	for (int n = 0; pos && n < 48; n++) {
+		if ((cfg_read(cfg, pos, 1) & 0xff) == 0x11) {
+			uint32_t t = cfg_read(cfg, pos + 4, 4);
+
+			*bir = t & 7;
+			*off = t & ~7u;
+			return 0;
+		}
+		pos = cfg_read(cfg, pos + 1, 1) & 0xfc;
+	}
+	return -1;
+}
+
+static volatile uint32_t *map_bar(const char *bdf, unsigned int bar, size_t *len)
+{
+	char name[16];
+	struct stat st;
+	void *p;
+	int fd;
+
+	snprintf(name, sizeof(name), "resource%u", bar);
+	fd = pci_file(bdf, name, O_RDWR | O_SYNC);
+	if (fd < 0 || fstat(fd, &st)) {
+		perror(name);
+		return NULL;
+	}
+	*len = (size_t)st.st_size;
+	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int access_run(const char *kind, const char *bdf, uint64_t n)
+{
+	volatile uint32_t *bar = NULL;
+	int cfg = pci_file(bdf, "config", O_RDONLY), io = -1;
+	unsigned int bir = 0, k;
+	uint32_t toff = 0, sink = 0;
+	size_t len = 0;
+	uint64_t i, t0, t1;
+
+	if (cfg < 0) {
+		perror(bdf);
+		return 1;
+	}
+	if (!strcmp(kind, "bar-read")) {
+		bar = map_bar(bdf, 0, &len);
+	} else if (!strcmp(kind, "msix-read")) {
+		if (msix_table(cfg, &bir, &toff)) {
+			fprintf(stderr, "%s: no MSI-X\n", bdf);
+			return 1;
+		}
+		bar = map_bar(bdf, bir, &len);
+		if (bar && toff + 16 > len)
+			bar = NULL;
+	} else if (!strcmp(kind, "io-read")) {
+		for (k = 0; k < 6 && io < 0; k++) {
+			char name[16];
+
+			if (!(cfg_read(cfg, 0x10 + 4 * k, 4) & 1))
+				continue;
+			snprintf(name, sizeof(name), "resource%u", k);
+			io = pci_file(bdf, name, O_RDONLY);
+		}
+		if (io < 0) {
+			fprintf(stderr, "%s: no I/O BAR\n", bdf);
+			return 1;
+		}
+	} else if (strcmp(kind, "config-read")) {
+		fprintf(stderr, "access: unknown kind %s\n", kind);
+		return 2;
+	}
+	if ((!strcmp(kind, "bar-read") || !strcmp(kind, "msix-read")) && !bar) {
+		fprintf(stderr, "%s: cannot map the BAR\n", bdf);
+		return 1;
+	}
+	if (ioperm(STATS_PORT, 4, 1)) {
+		perror("ioperm");
+		return 1;
+	}
+	printf("LG-ACCESS %s %llu start\n", kind, (unsigned long long)n);
+	outl(1, STATS_PORT);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(kind, "bar-read"))
+			sink += bar[0];
+		else if (!strcmp(kind, "msix-read"))
+			sink += bar[toff / 4 + 3];	/* vector control of entry 0 */
+		else if (!strcmp(kind, "config-read"))
+			sink += cfg_read(cfg, 0, 4);
+		else if (pread(io, &sink, 4, 0) != 4)
+			break;
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	outl(2, STATS_PORT);
+	printf("LG-ACCESS %s %llu end\n", kind, (unsigned long long)i);
+	printf("LG-BENCH {\"metric\":\"access\",\"kind\":\"%s\",\"n\":%llu,"
+	       "\"ns_per_access\":%.1f,\"sink\":%u}\n", kind, (unsigned long long)i,
+	       i ? (double)(t1 - t0) / (double)i : 0.0, sink);
+	if (bar)
+		munmap((void *)bar, len);
+	if (io >= 0)
+		close(io);
+	close(cfg);
+	return i == n ? 0 : 1;
+}
+
 static uint64_t num(const char *s)
 {
 	return strtoull(s, NULL, 0);
@@ -300,7 +443,10 @@ int main(int argc, char **argv)
 		return rand_read(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
 	if (argc == 5 && !strcmp(argv[1], "icmp"))
 		return icmp(argv[2], num(argv[3]), num(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "access"))
+		return access_run(argv[2], argv[3], num(argv[4]));
 	fprintf(stderr, "usage: lg-io now | seq-read|seq-write DEV MIB BS_KIB |\n"
-		"       rand-read DEV IOS SEED MAX_S | icmp IFACE SECONDS WINDOW\n");
+		"       rand-read DEV IOS SEED MAX_S | icmp IFACE SECONDS WINDOW |\n"
+		"       access bar-read|msix-read|config-read|io-read BDF N\n");
 	return 2;
 }

@@ -243,7 +243,17 @@ LINUX_METRICS = (
     ("nvme_mmio_exits", "MMIO exits in the nvme phase", "exits", ("exits:nvme", "mmio_exits"), None, False),
     ("net_exits_per_s", "vCPU exits per second, network phase", "exits/s", ("exits:net", "exits_per_s"), None, False),
     ("host_exit_ms", "VMM start to exit (whole run)", "ms", ("host", "exit_ms"), None, False),
-)
+) + tuple(
+    (f"access_{kind}", f"{what}: {field.split('_')[0].upper()} exits per access", "exits",
+     ("derived", f"access_{kind}"), None, False)
+    for kind, what, field in (
+        ("bar-read", "nvme BAR0 read, mapped", "mmio_exits"),
+        ("msix-read", "nvme MSI-X table read", "mmio_exits"),
+        ("config-read", "nvme config read (sysfs)", "mmio_exits"),
+        ("io-read", "e1000e I/O BAR read (sysfs)", "io_exits")))
+# Which KVM exit counter an access kind is measured with.
+ACCESS_FIELD = {"bar-read": "mmio_exits", "msix-read": "mmio_exits",
+                "config-read": "mmio_exits", "io-read": "io_exits"}
 
 
 def linux(s, by):
@@ -258,6 +268,8 @@ def linux(s, by):
     # Before the guest's clock starts: VMM setup, firmware, loading and
     # decompressing the kernel (the host's ready time less the guest's).
     ios, exits, ready, up = defaultdict(int), {}, {}, {}
+    # Exits per access: the access-KIND phase's counter over its accesses.
+    acc_n, acc_exits = {}, {}
     for r in rows:
         k = (r["stack"], r.get("rep"))
         if r.get("metric") == "host" and r.get("ready_ms") is not None:
@@ -270,10 +282,18 @@ def linux(s, by):
             ios[k] += r["ios"]
         elif r.get("metric") == "exits" and r.get("phase") == "nvme":
             exits[k] = r["exits"]
+        elif r.get("metric") == "access" and r.get("n"):
+            acc_n[k + (r["kind"],)] = r["n"]
+        elif r.get("metric") == "exits" and str(r.get("phase", "")).startswith("access-"):
+            kind = r["phase"][len("access-"):]
+            if r.get(ACCESS_FIELD.get(kind, "")) is not None:
+                acc_exits[k + (kind,)] = r[ACCESS_FIELD[kind]]
     derived = [{"stack": k[0], "rep": k[1], "metric": "derived",
                 "nvme_exits_per_io": exits[k] / ios[k]} for k in exits if ios.get(k)]
     derived += [{"stack": k[0], "rep": k[1], "metric": "derived",
                  "pre_kernel_ms": ready[k] - up[k] * 1000} for k in ready if k in up]
+    derived += [{"stack": k[0], "rep": k[1], "metric": "derived",
+                 f"access_{k[2]}": acc_exits[k] / acc_n[k]} for k in acc_exits if acc_n.get(k)]
     for r in rows + derived:
         m = r.get("metric")
         if m == "exits":

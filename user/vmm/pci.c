@@ -36,6 +36,7 @@ static void pci_cfg(struct vmm_pci *pci, unsigned int bus, unsigned int dev,
 {
 	uint32_t val = 0;
 
+	vmm_stats_config(pci->stats, bus || fn ? 0 : dev, pci->ndev);
 	if (bus || fn || (len != 1 && len != 2 && len != 4) || (off & (len - 1)))
 		goto none;
 	if (dev == 0) {
@@ -72,6 +73,7 @@ void vmm_pci_io(struct vmm_pci *pci, uint16_t port, void *data, unsigned int len
 	uint32_t a = pci->cf8;
 
 	if (port >= 0xcf8 && port < 0xcfc) {
+		vmm_stats_config(pci->stats, 0, 0);	/* the address register */
 		/* Only dword accesses hit the address register. */
 		if (port != 0xcf8 || len != 4) {
 			if (!is_write)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -252,6 +253,18 @@ static void port_io(struct vmm *v, uint16_t port, uint8_t *p, unsigned int size,
 		}
 	} else if (v->linux_boot && port >= VMM_ACPI_PM_BASE && port < VMM_ACPI_PM_BASE + 12) {
 		vmm_acpi_pm_io(v, port - VMM_ACPI_PM_BASE, p, size, wr);
+	} else if (port == VMM_STATS_PORT && v->stats.on) {
+		if (wr) {
+			char what[24];
+			uint32_t mark = 0;
+
+			memcpy(&mark, p, size < 4 ? size : 4);
+			snprintf(what, sizeof(what), "mark %u", mark);
+			v->stats.io_other++;
+			vmm_stats_print(v, what);
+		} else {
+			memset(p, 0, size);
+		}
 	} else if (!pa_kvm_dispatch(v->kvm, true, port, p, size, wr)) {
 		if (!wr)
 			memset(p, 0xff, size);
@@ -265,8 +278,11 @@ static void handle_io(struct vmm_vcpu *c)
 	bool wr = r->io.direction == KVM_EXIT_IO_OUT;
 
 	pthread_mutex_lock(&c->v->lock);
-	for (uint32_t i = 0; i < r->io.count; i++, p += r->io.size)
+	for (uint32_t i = 0; i < r->io.count; i++, p += r->io.size) {
+		if (r->io.port != VMM_STATS_PORT)
+			vmm_stats_access(c->v, true, r->io.port);
 		port_io(c->v, r->io.port, p, r->io.size, wr);
+	}
 	pthread_mutex_unlock(&c->v->lock);
 }
 
@@ -277,6 +293,7 @@ static void handle_mmio(struct vmm_vcpu *c)
 	uint64_t a = r->mmio.phys_addr;
 
 	pthread_mutex_lock(&v->lock);
+	vmm_stats_access(v, false, a);
 	if (v->linux_boot && a >= VMM_ECAM_BASE && a - VMM_ECAM_BASE < VMM_ECAM_SIZE) {
 		vmm_pci_ecam(&v->pci, a - VMM_ECAM_BASE, r->mmio.data, r->mmio.len,
 			     r->mmio.is_write);
@@ -329,6 +346,9 @@ static void *vcpu_thread(void *arg)
 			finish(v, VMM_EXIT_GUEST_CRASH);
 			break;
 		}
+		if (v->stats.on && c->run->exit_reason < VMM_STATS_REASONS)
+			__atomic_fetch_add(&v->stats.reason[c->run->exit_reason], 1,
+					   __ATOMIC_RELAXED);
 		switch (c->run->exit_reason) {
 		case KVM_EXIT_IO:
 			handle_io(c);

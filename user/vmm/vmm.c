@@ -212,7 +212,7 @@ static void usage(FILE *f)
 		"                     [--bars vmm|guest] [options] [--device SPEC]...\n"
 		"       pciassign-vmm --payload FILE [--append ARGS] [--memory MiB] [options]\n"
 		"                     [--device SPEC]...\n"
-		"options: --timeout S, --verbose, --help, --version\n"
+		"options: --timeout S, --stats, --verbose, --help, --version\n"
 		"SPEC: host=SSSS:BB:DD.F[,id=,rombar=,romfile=,bootindex=,prefer_msi=,share_intx=]\n");
 }
 
@@ -325,6 +325,7 @@ int main(int argc, char **argv)
 		{ "hugepages", no_argument, NULL, 'H' },
 		{ "console-in", no_argument, NULL, 'C' },
 		{ "bars", required_argument, NULL, 'b' },
+		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -335,7 +336,7 @@ int main(int argc, char **argv)
 	const char *payload = NULL, *args = NULL, *devs[VMM_MAX_DEVICES + 1];
 	unsigned int ndevs = 0;
 	long timeout_s = 0, mib = -1, cpus = 1;
-	bool hugepages = false, console_in = false, guest_bars = false;
+	bool hugepages = false, console_in = false, guest_bars = false, stats = false;
 	sigset_t block;
 	struct timespec t0, t1, lap;
 	long ms[3] = { 0 };
@@ -345,7 +346,7 @@ int main(int argc, char **argv)
 		v.vcpu[i].fd = -1;
 	/* Our own messages for unknown options and missing values. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:p:k:i:c:n:d:t:a:b:vhHCV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:p:k:i:c:n:d:t:a:b:vhHCSV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			mib = parse_num("memory", optarg, 16, 65536);
@@ -380,6 +381,9 @@ int main(int argc, char **argv)
 			timeout_s = parse_num("timeout", optarg, 0, INT_MAX);
 			if (timeout_s < 0)
 				return VMM_EXIT_ERROR;
+			break;
+		case 'S':
+			stats = true;
 			break;
 		case 'v':
 			v.verbose = true;
@@ -507,6 +511,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	v.pci.stats = &v.stats;
+	if (stats)
+		vmm_stats_init(&v);
 	if (console_in && vmm_serial_stdin(&v)) {
 		vmm_log("--console-in: cannot start the reader");
 		goto out;
@@ -530,6 +537,7 @@ int main(int argc, char **argv)
 	alarm(0);
 	vmm_vcpus_stop(&v);
 	vmm_serial_flush(&v.serial);
+	vmm_stats_print(&v, "end");
 	vmm_log("guest finished with status %d after %ld ms", rc, lap_ms(&t0));
 out:
 	teardown(&v);

@@ -54,6 +54,7 @@
 #define VMM_SERIAL_BASE		0x3f8
 #define VMM_SERIAL_IRQ		4
 #define VMM_EXIT_PORT		0x501		/* the payload's verdict */
+#define VMM_STATS_PORT		0x502		/* --stats: the guest's marks */
 #define VMM_ACPI_PM_BASE	0x600		/* PM1a_EVT (4), PM1a_CNT (2), PM_TMR (4) */
 #define VMM_ACPI_SCI_IRQ	9
 #define VMM_RESET_PORT		0xcf9		/* ACPI reset register */
@@ -62,6 +63,7 @@
 struct vmm_pci {
 	uint32_t cf8;			/* config address register */
 	struct vmm_dma *dma;		/* Bus Master Enable waits for it */
+	struct vmm_stats *stats;	/* config accesses counted there */
 	struct pa_device *dev[VMM_MAX_DEVICES];
 	unsigned int ndev;
 };
@@ -113,6 +115,22 @@ struct vmm_dma {
 	struct timespec t0;
 };
 
+/* --stats (stats.c): exits that reach the VMM. */
+#define VMM_STATS_REASONS	64
+
+struct vmm_stats {
+	bool on;
+	uint64_t reason[VMM_STATS_REASONS];	/* by KVM exit reason, atomic */
+	/* The rest under v->lock. */
+	uint64_t cfg[VMM_MAX_DEVICES];		/* config accesses per function */
+	struct {
+		uint64_t size;			/* 0: no such BAR */
+		bool io, is64;
+		uint64_t exits;
+	} bar[VMM_MAX_DEVICES][7];		/* BARs 0-5, ROM */
+	uint64_t cfg_other, io_other, mmio_other;
+};
+
 struct vmm;
 
 struct vmm_vcpu {
@@ -142,6 +160,7 @@ struct vmm {
 	bool linux_boot;		/* ACPI machine; else the payload's */
 	bool verbose;
 	struct vmm_dma dma;
+	struct vmm_stats stats;
 };
 
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -191,6 +210,12 @@ void vmm_pci_ecam(struct vmm_pci *pci, uint64_t off, void *data, unsigned int le
 		  bool is_write);
 /* Firmware's part: size and place every BAR, enable decode. */
 int vmm_pci_assign_bars(struct vmm_pci *pci);
+
+/* stats.c */
+void vmm_stats_init(struct vmm *v);		/* sizes BARs: before the guest runs */
+void vmm_stats_access(struct vmm *v, bool io, uint64_t addr);
+void vmm_stats_config(struct vmm_stats *s, unsigned int slot, unsigned int ndev);
+void vmm_stats_print(struct vmm *v, const char *what);
 
 /* serial.c */
 void vmm_serial_io(struct vmm *v, uint16_t off, uint8_t *data, bool is_write);

@@ -33,6 +33,10 @@ for m in "${NESTED_MODULES[@]}"; do
 done
 
 cp -r "$PCIASSIGN_TOP"/tests/vm/nested/guest/. "$root/lg/"
+# lg-io: the nested guest's measuring tool (access loops for the checks,
+# the bench's I/O runs); static, the nested guest has no libc.
+gcc -O2 -Wall -Wextra -Werror -static -o "$root/lg/lg-io" "$PCIASSIGN_TOP/tests/bench/lg-io.c" ||
+	die "cannot build lg-io"
 cp "$root/lg/init" "$root/init"
 chmod +x "$root/init" "$root"/lg/*
 

@@ -56,7 +56,7 @@ lg_start() {
 lg_spawn() {
 	lg_reaped=""
 	$VMM --kernel $LG_KERNEL --initrd $LG_INITRD --cmdline "$LG_CMDLINE lg.mode=$1" \
-		--cpus 2 --memory 256 --timeout "$3" \
+		--cpus 2 --memory 256 --timeout "$3" --stats \
 		--device "host=$nvme,id=nvme0" --device "host=$nic,id=nic0" >"$2.con" 2>"$2.err" &
 	lg_pid=$!
 	# pciassign.lg_console on the rig's command line (PCIASSIGN_APPEND):

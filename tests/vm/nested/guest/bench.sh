@@ -106,4 +106,18 @@ say "LG-PHASE net start"
 $IO icmp "$ifc" "$NET_S" "$NET_WIN" >/tmp/net.out || echo "LG-BENCH-ERROR icmp failed" >>/tmp/net.out
 say "LG-PHASE net end"
 cat /tmp/net.out
+
+# Exits per access of each kind (KVM's counters over each loop, both
+# stacks alike): mapped BAR, MSI-X table, config space, I/O BAR.
+ACCESS_N=$(opt access_n 2000)
+nvme_bdf=$(basename "$(readlink -f /sys/class/nvme/nvme0/device)")
+nic_bdf=$(basename "$(readlink -f /sys/class/net/"$ifc"/device)")
+for a in "bar-read $nvme_bdf" "msix-read $nvme_bdf" "config-read $nvme_bdf" "io-read $nic_bdf"; do
+	set -- $a
+	say "LG-PHASE access-$1 start"
+	$IO access "$1" "$2" "$ACCESS_N" >/tmp/access.out 2>&1 ||
+		echo "LG-BENCH-ERROR access $1 $2 failed: $(tail -n 1 /tmp/access.out)" >>/tmp/access.out
+	say "LG-PHASE access-$1 end"
+	grep -v '^LG-ACCESS' /tmp/access.out
+done
 done_
