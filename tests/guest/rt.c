@@ -213,6 +213,17 @@ void lapic_w(unsigned int reg, uint32_t v)
 	mmio_w32(LAPIC_BASE + reg, v);
 }
 
+uint32_t lapic_r(unsigned int reg)
+{
+	return mmio_r32(LAPIC_BASE + reg);
+}
+
+uint32_t ioapic_r(unsigned int reg)
+{
+	mmio_w32(IOAPIC_BASE, reg);
+	return mmio_r32(IOAPIC_BASE + 0x10);
+}
+
 void ioapic_w(unsigned int reg, uint32_t v)
 {
 	mmio_w32(IOAPIC_BASE, reg);

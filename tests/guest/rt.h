@@ -133,6 +133,8 @@ extern volatile uint32_t irq_flags;	/* IRQ_* */
 extern volatile uint32_t irq_eoi_budget;	/* with IRQ_EOI_BUDGET */
 
 void lapic_w(unsigned int reg, uint32_t v);
+uint32_t lapic_r(unsigned int reg);
+uint32_t ioapic_r(unsigned int reg);
 void ioapic_w(unsigned int reg, uint32_t v);
 void irq_setup(void);
 uint32_t total_irqs_except(unsigned int a, unsigned int b);
