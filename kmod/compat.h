@@ -165,4 +165,35 @@ static inline void pa_compat_bypass_unregister(struct irq_bypass_producer *prod)
 #endif
 }
 
+/*
+ * Shared memfd and hugetlbfs memory pinned one folio at a time: 6.11 added
+ * memfd_pin_folios() and unpin_folio(). Before it such memory is pinned
+ * page by page like any other (PA_COMPAT_MEMFD_PIN 0).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define PA_COMPAT_MEMFD_PIN	1
+#else
+#define PA_COMPAT_MEMFD_PIN	0
+#endif
+
+static inline long pa_compat_memfd_pin_folios(struct file *file, loff_t start,
+					      loff_t end, struct folio **folios,
+					      unsigned int max, pgoff_t *offset)
+{
+#if PA_COMPAT_MEMFD_PIN
+	return memfd_pin_folios(file, start, end, folios, max, offset);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+static inline void pa_compat_unpin_folio(struct folio *folio)
+{
+#if PA_COMPAT_MEMFD_PIN
+	unpin_folio(folio);
+#else
+	unpin_user_page(&folio->page);
+#endif
+}
+
 #endif /* PCIASSIGN_COMPAT_H */

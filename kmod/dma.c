@@ -7,7 +7,14 @@
  *
  *  - Pages are pinned in batches of PA_PIN_BATCH into one reusable array of
  *    page pointers. The only per-page work after pinning is comparing each
- *    PFN with the end of the current physically contiguous run.
+ *    page with the next one of its folio, to extend the current physically
+ *    contiguous run a folio's worth at a time.
+ *  - Shared memfd and hugetlbfs memory (what VMMs back guest RAM with) is
+ *    pinned from the file, one pin per folio (memfd_pin_folios(), 6.11+),
+ *    so a 2 MiB huge page costs one pin and no per-page work at all. Such
+ *    runs are unpinned per folio; a run never holds two pins of one folio
+ *    (a folio pinned again, through a second mapping of the same file
+ *    range, starts a new run).
  *  - A run stays open across batches and is mapped with a single
  *    iommu_map() when it ends, so the IOMMU driver can use its largest
  *    page sizes (2 MiB THP/hugetlbfs, 1 GiB hugetlbfs).
@@ -30,6 +37,7 @@
  *    unmap/destroy is right even when another process closes the last fd
  *    or the mapper has exited.
  */
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -54,7 +62,8 @@ MODULE_PARM_DESC(max_mappings,
 
 struct pa_run {
 	unsigned long pfn;
-	unsigned long npages;
+	unsigned long npages : BITS_PER_LONG - 1;
+	unsigned long folio_pinned : 1;	/* one pin per folio, not per page */
 };
 
 struct pa_run_chunk {
@@ -269,13 +278,15 @@ int pa_dma_check_resv(struct pa_context *ctx, struct iommu_group *group,
  * still get, including this one, so small mappings get small chunks.
  */
 static int pa_mapping_add_run(struct pa_mapping *m, unsigned long pfn,
-			      unsigned long npages, unsigned long bound)
+			      unsigned long npages, bool folio_pinned,
+			      unsigned long bound)
 {
 	struct pa_run_chunk *c = m->tail;
 
 	if (!m->nr_runs) {
 		m->first.pfn = pfn;
 		m->first.npages = npages;
+		m->first.folio_pinned = folio_pinned;
 		m->nr_runs = 1;
 		return 0;
 	}
@@ -297,6 +308,7 @@ static int pa_mapping_add_run(struct pa_mapping *m, unsigned long pfn,
 	}
 	c->runs[c->nr].pfn = pfn;
 	c->runs[c->nr].npages = npages;
+	c->runs[c->nr].folio_pinned = folio_pinned;
 	c->nr++;
 	m->nr_runs++;
 	return 0;
@@ -309,9 +321,25 @@ static void pa_mapping_drop_last_run(struct pa_mapping *m)
 		m->tail->nr--;
 }
 
-static void pa_unpin_run(unsigned long pfn, unsigned long npages, bool dirty)
+/* Drop the pins of a run: one per page, or one per folio it touches. */
+static void pa_unpin_run(unsigned long pfn, unsigned long npages,
+			 bool folio_pinned, bool dirty)
 {
-	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages, dirty);
+	if (!folio_pinned) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages, dirty);
+		return;
+	}
+	while (npages) {
+		struct folio *folio = page_folio(pfn_to_page(pfn));
+		unsigned long n = min(npages, folio_nr_pages(folio) -
+					      (pfn - folio_pfn(folio)));
+
+		if (dirty && !folio_test_dirty(folio))
+			set_page_dirty_lock(folio_page(folio, 0));
+		pa_compat_unpin_folio(folio);
+		pfn += n;
+		npages -= n;
+	}
 }
 
 /* Unpin every recorded run and free the records. */
@@ -321,12 +349,14 @@ static void pa_mapping_unpin(struct pa_mapping *m)
 	unsigned int i;
 
 	if (m->nr_runs && !m->leaked)
-		pa_unpin_run(m->first.pfn, m->first.npages, m->writable);
+		pa_unpin_run(m->first.pfn, m->first.npages,
+			     m->first.folio_pinned, m->writable);
 	for (c = m->chunks; c; c = next) {
 		next = c->next;
 		if (!m->leaked)
 			for (i = 0; i < c->nr; i++)
 				pa_unpin_run(c->runs[i].pfn, c->runs[i].npages,
+					     c->runs[i].folio_pinned,
 					     m->writable);
 		kfree(c);
 	}
@@ -389,10 +419,14 @@ struct pa_pin_state {
 	struct iommu_domain *domain;
 	struct pa_mapping *m;
 	int prot;
+	unsigned int gup_flags;
+	void **batch;			/* page or folio pointers */
+	unsigned int batch_len;
 	u64 mapped;			/* bytes mapped and recorded so far */
 	unsigned long closed;		/* pages in recorded runs */
 	unsigned long run_pfn;		/* open run: pinned, not yet mapped */
 	unsigned long run_len;
+	bool run_folio_pinned;
 };
 
 /* Map and record the open run. On failure the run stays open. */
@@ -402,7 +436,7 @@ static int pa_close_run(struct pa_pin_state *s)
 	u64 bytes = (u64)s->run_len << PAGE_SHIFT;
 	int ret;
 
-	ret = pa_mapping_add_run(m, s->run_pfn, s->run_len,
+	ret = pa_mapping_add_run(m, s->run_pfn, s->run_len, s->run_folio_pinned,
 				 m->npages - s->closed - s->run_len + 1);
 	if (ret)
 		return ret;
@@ -420,75 +454,204 @@ static int pa_close_run(struct pa_pin_state *s)
 }
 
 /*
+ * Add @npages pinned pages at @pfn to the open run, or close it and open
+ * another. A folio-pinned piece that does not start its folio continues a
+ * folio pinned before (a second mapping of the same file range): it must
+ * not join that run, which already holds the folio's pin. On failure the
+ * pages are in no run: the caller unpins them.
+ */
+static int pa_run_add(struct pa_pin_state *s, unsigned long pfn,
+		      unsigned long npages, bool folio_pinned, bool starts_folio)
+{
+	int ret;
+
+	if (s->run_len && pfn == s->run_pfn + s->run_len &&
+	    folio_pinned == s->run_folio_pinned &&
+	    (!folio_pinned || starts_folio)) {
+		s->run_len += npages;
+		return 0;
+	}
+	if (s->run_len) {
+		ret = pa_close_run(s);
+		if (ret)
+			return ret;
+	}
+	s->run_pfn = pfn;
+	s->run_len = npages;
+	s->run_folio_pinned = folio_pinned;
+	return 0;
+}
+
+/*
+ * Pin up to @npages pages at @vaddr page by page (GUP) and add them to the
+ * runs. Pages of one folio, consecutive in the batch, join the run in one
+ * step. Return: the pages pinned and recorded, or a negative errno with
+ * nothing of this batch left pinned outside the open run.
+ */
+static long pa_pin_pages(struct pa_pin_state *s, unsigned long vaddr,
+			 unsigned long npages)
+{
+	int want = min_t(unsigned long, npages, s->batch_len);
+	struct page **pages = (struct page **)s->batch;
+	unsigned long i, n;
+	int got, ret;
+
+	got = pa_fault("dma-pin") ? -EFAULT :
+	      pin_user_pages_fast(vaddr, want, s->gup_flags, pages);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	for (i = 0; i < (unsigned long)got; i += n) {
+		struct page *page = pages[i];
+		struct folio *folio = page_folio(page);
+		unsigned long left = folio_nr_pages(folio) -
+				     (page_to_pfn(page) - folio_pfn(folio));
+
+		for (n = 1; n < left && i + n < (unsigned long)got &&
+			    pages[i + n] == page + n; n++)
+			;
+		ret = pa_run_add(s, page_to_pfn(page), n, false, false);
+		if (ret) {
+			unpin_user_pages(pages + i, got - i);
+			return ret;
+		}
+	}
+	return got;
+}
+
+/*
+ * Pin @npages pages of the shared memfd/hugetlbfs @file from byte @pos,
+ * one pin per folio, and add them to the runs. Return: the pages pinned
+ * and recorded (at least one), or a negative errno with nothing of this
+ * batch left pinned outside the open run; -EINVAL or -EOPNOTSUPP when
+ * @file cannot be pinned this way (nothing was pinned).
+ */
+static long pa_pin_memfd(struct pa_pin_state *s, struct file *file, loff_t pos,
+			 unsigned long npages)
+{
+	struct folio **folios = (struct folio **)s->batch;
+	unsigned long done = 0, first, n;
+	pgoff_t offset = 0;
+	long got, i;
+	int ret = 0;
+
+	got = pa_fault("dma-pin") ? -EFAULT :
+	      pa_compat_memfd_pin_folios(file, pos,
+					 pos + ((loff_t)npages << PAGE_SHIFT) - 1,
+					 folios, s->batch_len, &offset);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	for (i = 0; i < got && done < npages; i++) {
+		first = i ? 0 : offset >> PAGE_SHIFT;
+		n = min(npages - done, folio_nr_pages(folios[i]) - first);
+		ret = pa_run_add(s, folio_pfn(folios[i]) + first, n, true, !first);
+		if (ret)
+			break;
+		done += n;
+	}
+	for (; i < got; i++)	/* not recorded: after a failure */
+		pa_compat_unpin_folio(folios[i]);
+	return ret ? ret : done;
+}
+
+/*
+ * Whether the VMA's pages are its file's folios, pinnable from the file:
+ * a shared mapping with the access the device gets (memfd_pin_folios()
+ * itself refuses what is not shmem or hugetlbfs).
+ */
+static bool pa_vma_file_pinnable(struct vm_area_struct *vma, bool writable)
+{
+	return PA_COMPAT_MEMFD_PIN && vma->vm_file &&
+	       (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_READ) &&
+	       (!writable || (vma->vm_flags & VM_WRITE)) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP));
+}
+
+/*
+ * Pin the next pages from @vaddr, at most @npages and at most to the end
+ * of the VMA there: from the file for shared memfd/hugetlbfs memory, with
+ * GUP for everything else. Return: pages pinned, or a negative errno.
+ */
+static long pa_pin_step(struct pa_pin_state *s, unsigned long vaddr,
+			unsigned long npages)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+	loff_t pos = 0;
+	long ret;
+
+	if (!PA_COMPAT_MEMFD_PIN)
+		return pa_pin_pages(s, vaddr, npages);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, vaddr);
+	if (vma) {
+		npages = min(npages, (vma->vm_end - vaddr) >> PAGE_SHIFT);
+		if (pa_vma_file_pinnable(vma, s->m->writable)) {
+			file = get_file(vma->vm_file);
+			pos = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
+			      (vaddr - vma->vm_start);
+		}
+	}
+	mmap_read_unlock(mm);
+	if (file) {
+		ret = pa_pin_memfd(s, file, pos, npages);
+		fput(file);
+		if (ret != -EINVAL && ret != -EOPNOTSUPP)
+			return ret;
+	}
+	return pa_pin_pages(s, vaddr, npages);
+}
+
+/*
  * Pin the @m->npages pages at @vaddr and map them at @m->iova. On failure
  * nothing stays pinned or mapped.
  */
 static int pa_pin_and_map(struct iommu_domain *domain, struct pa_mapping *m,
 			  unsigned long vaddr, int prot)
 {
-	unsigned int gup_flags = FOLL_LONGTERM | (m->writable ? FOLL_WRITE : 0);
-	struct pa_pin_state s = { .domain = domain, .m = m, .prot = prot };
+	struct pa_pin_state s = {
+		.domain = domain, .m = m, .prot = prot,
+		.gup_flags = FOLL_LONGTERM | (m->writable ? FOLL_WRITE : 0),
+		.batch_len = min_t(unsigned long, m->npages, PA_PIN_BATCH),
+	};
 	struct iommu_iotlb_gather gather;
 	unsigned long done = 0;
-	struct page **pages;
-	int got = 0, i = 0, ret = 0;
+	long got;
+	int ret;
 
-	pages = pa_fault("dma-pages") ? NULL :
-		kvmalloc_array(min_t(unsigned long, m->npages, PA_PIN_BATCH),
-			       sizeof(*pages), GFP_KERNEL);
-	if (!pages)
+	s.batch = pa_fault("dma-pages") ? NULL :
+		  kvmalloc_array(s.batch_len, sizeof(*s.batch), GFP_KERNEL);
+	if (!s.batch)
 		return -ENOMEM;
 
 	while (done < m->npages) {
-		int want = min_t(unsigned long, m->npages - done, PA_PIN_BATCH);
-
 		/* Mapping a huge region can take a while: let a kill abort it. */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
-			got = 0;
 			goto fail;
 		}
 		cond_resched();
 
-		got = pa_fault("dma-pin") ? -EFAULT :
-		      pin_user_pages_fast(vaddr + (done << PAGE_SHIFT), want,
-					  gup_flags, pages);
-		if (got <= 0) {
-			ret = got ? got : -EFAULT;
-			got = 0;
+		got = pa_pin_step(&s, vaddr + (done << PAGE_SHIFT),
+				  m->npages - done);
+		if (got < 0) {
+			ret = got;
 			goto fail;
-		}
-		for (i = 0; i < got; i++) {
-			unsigned long pfn = page_to_pfn(pages[i]);
-
-			if (s.run_len && pfn == s.run_pfn + s.run_len) {
-				s.run_len++;
-				continue;
-			}
-			if (s.run_len) {
-				ret = pa_close_run(&s);
-				if (ret)
-					goto fail;
-			}
-			s.run_pfn = pfn;
-			s.run_len = 1;
 		}
 		done += got;
 	}
 	ret = pa_close_run(&s);
 	if (!ret) {
-		kvfree(pages);
+		kvfree(s.batch);
 		return 0;
 	}
-	got = 0;
 
 fail:
-	/* Pinned but in no run: the open run and the batch's tail. */
+	/* Pinned but in no recorded run: the open run. */
 	if (s.run_len)
-		pa_unpin_run(s.run_pfn, s.run_len, false);
-	if (got > i)
-		unpin_user_pages(pages + i, got - i);
-	kvfree(pages);
+		pa_unpin_run(s.run_pfn, s.run_len, s.run_folio_pinned, false);
+	kvfree(s.batch);
 
 	iommu_iotlb_gather_init(&gather);
 	pa_mapping_iommu_unmap(domain, m, s.mapped, &gather);

@@ -6,7 +6,8 @@
  * lines (tests/bench/run-bench.sh) and tabulates them (tests/bench/report.py).
  *
  * Usage: pa-bench PHASE BDF [REPS]
- *   dma-4k | dma-thp | dma-hugetlb   DMA map/unmap of 64..MAX MiB
+ *   dma-4k | dma-thp | dma-hugetlb | dma-memfd | dma-memfd-huge
+ *                                    DMA map/unmap of 64..MAX MiB
  *   irq                              MSI and INTx round trips into an eventfd
  *   config                           config-space reads as a VMM does them
  *   attach                           open -> N MiB mapped + MSI wired
@@ -33,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -386,18 +388,42 @@ static void set_master(struct dev *d)
 /* Memory                                                             */
 /* ------------------------------------------------------------------ */
 
-enum backing { B_4K, B_THP, B_HUGETLB };
-static const char *const backing_name[] = { "4k", "thp", "hugetlb" };
+enum backing { B_4K, B_THP, B_HUGETLB, B_MEMFD, B_MEMFD_HUGE };
+static const char *const backing_name[] = { "4k", "thp", "hugetlb", "memfd", "memfd-huge" };
 
 struct buf {
 	void *raw, *p;
 	size_t raw_len, len;
 };
 
+/* Shared memfd memory, as VMMs back guest RAM (hugetlbfs with @huge). */
+static int buf_memfd(struct buf *b, size_t len, int huge)
+{
+	int fd = (int)syscall(SYS_memfd_create, "pa-bench", huge ? 4u /* MFD_HUGETLB */ : 0u);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)len)) {
+		close(fd);
+		return -1;
+	}
+	b->raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (b->raw == MAP_FAILED)
+		return -1;
+	b->p = b->raw;
+	b->raw_len = b->len = len;
+	memset(b->p, 0x5a, len);
+	return 0;
+}
+
 static int buf_alloc(struct buf *b, enum backing kind, size_t len)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	size_t extra = kind == B_THP ? HPAGE : 0;
+
+	if (kind == B_MEMFD || kind == B_MEMFD_HUGE)
+		return buf_memfd(b, len, kind == B_MEMFD_HUGE);
 
 	if (kind == B_HUGETLB)
 		flags |= MAP_HUGETLB | MAP_POPULATE;
@@ -504,7 +530,7 @@ static void phase_dma(enum backing kind)
 			}
 			if (kind == B_THP)
 				huge = anon_huge_kb() * 1024.0 / len;
-			else if (kind == B_HUGETLB)
+			else if (kind == B_HUGETLB || kind == B_MEMFD_HUGE)
 				huge = 1;
 			runs = phys_runs(&b);
 			for (int i = 0; i < 2; i++) {
@@ -818,7 +844,7 @@ int main(int argc, char **argv)
 	const char *phase;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s dma-4k|dma-thp|dma-hugetlb|irq|config|attach|info BDF [REPS]\n",
+		fprintf(stderr, "usage: %s dma-4k|dma-thp|dma-hugetlb|dma-memfd|dma-memfd-huge|irq|config|attach|info BDF [REPS]\n",
 			argv[0]);
 		return 2;
 	}
@@ -837,6 +863,10 @@ int main(int argc, char **argv)
 		phase_dma(B_THP);
 	else if (!strcmp(phase, "dma-hugetlb"))
 		phase_dma(B_HUGETLB);
+	else if (!strcmp(phase, "dma-memfd"))
+		phase_dma(B_MEMFD);
+	else if (!strcmp(phase, "dma-memfd-huge"))
+		phase_dma(B_MEMFD_HUGE);
 	else if (!strcmp(phase, "irq"))
 		phase_irq();
 	else if (!strcmp(phase, "config"))

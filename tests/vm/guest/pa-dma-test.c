@@ -390,6 +390,147 @@ static int dma_hugetlb(void)
 	return r;
 }
 
+/* Write @val to a sysfs/proc knob; its old value into @old (if given). */
+static void knob(const char *path, const char *val, char *old, size_t oldlen)
+{
+	FILE *f;
+
+	if (old) {
+		old[0] = 0;
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(old, (int)oldlen, f))
+				old[strcspn(old, "\n")] = 0;
+			fclose(f);
+		}
+		/* "always within_size advise [never] deny force": the chosen one */
+		if (strchr(old, '[')) {
+			char *b = strchr(old, '[') + 1;
+			size_t n = strcspn(b, "]");
+
+			memmove(old, b, n);
+			old[n] = 0;
+		}
+	}
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+/* Pins acquired (vmstat) by mapping @p at @iova, then unmapped. */
+static long pins_for_map(void *p, uint64_t iova, size_t size)
+{
+	long a0, a1;
+
+	vt_pins_held(&a0);
+	if (vt_dma_map(ctx, p, iova, size, RW))
+		return -1;
+	vt_pins_held(&a1);
+	if (vt_dma_unmap(ctx, iova, size, 0) != (long long)size)
+		return -1;
+	return a1 - a0;
+}
+
+/*
+ * Shared memfd memory, what VMMs back guest RAM with: data through the
+ * IOMMU, every pin given back. With shmem huge pages on, one 2 MiB folio
+ * split over two VMAs (MADV_DONTDUMP on its second half) is pinned once
+ * per VMA in one mapping: the two pins must stay in separate runs, or
+ * unmapping gives back only one.
+ */
+static int dma_memfd(void)
+{
+	const char *thp = "/sys/kernel/mm/transparent_hugepage/shmem_enabled";
+	long held = vt_pins_held(NULL), pins;
+	char old[64];
+	uint8_t *raw, *p;
+	int r, fd;
+
+	VT_ASSERT(held >= 0);
+	p = vt_memfd(2 * HPAGE, 0, 0);
+	VT_ASSERT(p);
+	r = dma_region_check(p, 2 * HPAGE, 0x400000, "memfd");
+	munmap(p, 2 * HPAGE);
+	if (r)
+		return r;
+	if (vt_pins_held(NULL) != held)
+		return vt_fail("memfd: %ld pins held after unmap, %ld before",
+			       vt_pins_held(NULL), held);
+
+	knob(thp, "always", old, sizeof(old));
+	fd = (int)syscall(SYS_memfd_create, "vt-thp", 0u);
+	VT_ASSERT(fd >= 0 && ftruncate(fd, HPAGE) == 0);
+	raw = mmap(NULL, 2 * HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(raw != MAP_FAILED);
+	p = (uint8_t *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
+	VT_ASSERT(mmap(p, HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == p);
+	close(fd);
+	memset(p, 0x33, HPAGE);
+	VT_ASSERT(madvise(p + HPAGE / 2, HPAGE / 2, MADV_DONTDUMP) == 0);
+	pins = pins_for_map(p, 0x400000, HPAGE);
+	printf("INFO dma: memfd, shmem huge pages %s: 2 MiB over two VMAs took %ld pins (%s)\n",
+	       old[0] ? "on" : "unknown", pins,
+	       pins == 2 ? "one 2 MiB folio, pinned once per VMA" :
+	       pins == HPAGE / PG ? "pinned per page" : "mixed folios");
+	r = pins < 0 ? vt_fail("memfd over two VMAs: map/unmap failed: %s", strerror(errno)) : 0;
+	if (!r)
+		r = dma_region_check(p, HPAGE, 0x400000, "memfd over two VMAs");
+	munmap(raw, 2 * HPAGE);
+	knob(thp, old[0] ? old : "never", NULL, 0);
+	if (!r && vt_pins_held(NULL) != held)
+		r = vt_fail("memfd over two VMAs: %ld pins held after unmap, %ld before",
+			    vt_pins_held(NULL), held);
+	return r;
+}
+
+/*
+ * hugetlbfs memfd: one pin per 2 MiB page where the kernel pins per folio
+ * (6.11+), one per 4 KiB page before; pieces of huge pages, the same page
+ * in two mappings at once, all given back exactly.
+ */
+static int dma_memfd_hugetlb(void)
+{
+	const long want = vt_kernel_at_least(6, 11) ? 2 : (long)(2 * HPAGE / PG);
+	long held = vt_pins_held(NULL), pins;
+	uint8_t *p;
+	int r = 0;
+
+	set_nr_hugepages(4);
+	p = vt_memfd(2 * HPAGE, 1, 0);
+	if (!p) {
+		printf("INFO dma: no 2 MiB hugetlb pages for a memfd, case skipped\n");
+		set_nr_hugepages(0);
+		return 0;
+	}
+	pins = pins_for_map(p, 0x800000, 2 * HPAGE);
+	if (pins != want)
+		r = vt_fail("memfd-hugetlb: mapping two huge pages took %ld pins, want %ld",
+			    pins, want);
+	if (!r)
+		r = dma_region_check(p, 2 * HPAGE, 0x800000, "memfd-hugetlb");
+	if (!r) {
+		/* A: pages 3 .. 512+5, B: pages 1 .. 512+1, both at once. */
+		VT_ASSERT(vt_dma_map(ctx, p + 3 * PG, 0x1000000, HPAGE + 2 * PG, RW) == 0);
+		VT_ASSERT(vt_dma_map(ctx, p + PG, 0x2000000, HPAGE, RW) == 0);
+		fill(p + 4 * PG, PG, 21);
+		VT_ASSERT(edu_copy(0x1000000 + PG, 0x2000000 + HPAGE - 2 * PG, PG) == 0);
+		VT_ASSERT(!memcmp(p + 4 * PG, p + HPAGE - PG, PG));
+		fill(p + HPAGE + 3 * PG, PG, 22);
+		VT_ASSERT(edu_copy(0x1000000 + HPAGE, 0x2000000, PG) == 0);
+		VT_ASSERT(!memcmp(p + HPAGE + 3 * PG, p + PG, PG));
+		VT_ASSERT(vt_dma_unmap(ctx, 0, 0, PCIASSIGN_DMA_UNMAP_ALL) ==
+			  (long long)(2 * HPAGE + 2 * PG));
+	}
+	munmap(p, 2 * HPAGE);
+	set_nr_hugepages(0);
+	if (!r && vt_pins_held(NULL) != held)
+		r = vt_fail("memfd-hugetlb: %ld pins held after unmap, %ld before",
+			    vt_pins_held(NULL), held);
+	return r;
+}
+
 /* After UNMAP the device cannot reach the memory, and the IOMMU says so. */
 static int dma_unmapped_blocked(void)
 {
@@ -752,6 +893,8 @@ static const struct vt_case cases[] = {
 	{ "anon", dma_anon },
 	{ "thp", dma_thp },
 	{ "hugetlb", dma_hugetlb },
+	{ "memfd", dma_memfd },
+	{ "memfd-hugetlb", dma_memfd_hugetlb },
 	{ "unmapped-blocked", dma_unmapped_blocked },
 	{ "map-errors", map_errors },
 	{ "overlap", map_overlap },

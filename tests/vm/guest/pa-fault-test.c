@@ -108,7 +108,10 @@ static int walk_attach(void)
 /*
  * Every physically contiguous run of the buffer is one iommu_map() site,
  * so the walk's length depends on how fragmented the guest's memory is:
- * 16 pages keep it bounded (at most 16 runs) on any layout.
+ * 16 pages keep it bounded (at most 16 runs) on any layout. The first 8
+ * are anonymous (pinned page by page), the last 8 a shared memfd (pinned
+ * per folio from 6.11): one map walks both pinning paths, and every pin
+ * either takes must be given back after each failure.
  */
 static int walk_dma(void)
 {
@@ -118,12 +121,16 @@ static int walk_dma(void)
 		.iova = 1u << 24, .size = sz };
 	struct pciassign_dma_unmap u = { .argsz = sizeof(u), .iova = 1u << 24, .size = sz };
 	int ctx = open_ctx(), fd = vt_attach(ctx, edu);
-	long pinned0 = vt_pinned_kb();
+	long pinned0 = vt_pinned_kb(), held0 = vt_pins_held(NULL);
+	int mfd = (int)syscall(SYS_memfd_create, "vt-fault", 0u);
 	uint8_t *buf;
 
-	VT_ASSERT(fd >= 0);
+	VT_ASSERT(fd >= 0 && held0 >= 0 && mfd >= 0 && ftruncate(mfd, sz / 2) == 0);
 	buf = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	VT_ASSERT(buf != MAP_FAILED);
+	VT_ASSERT(mmap(buf + sz / 2, sz / 2, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		       mfd, 0) == buf + sz / 2);
+	close(mfd);
 	memset(buf, 1, sz);
 	m.vaddr = (uintptr_t)buf;
 	for (unsigned int n = 1; n <= MAX_N; n++) {
@@ -149,6 +156,9 @@ static int walk_dma(void)
 		if (vt_pinned_kb() != pinned0)
 			return vt_fail("after a failure at %s, %ld kB pinned (was %ld)",
 				       site, vt_pinned_kb(), pinned0);
+		if (vt_pins_held(NULL) != held0)
+			return vt_fail("after a failure at %s, %ld page/folio pins held (was %ld)",
+				       site, vt_pins_held(NULL), held0);
 		/* The range is free again: it maps and unmaps cleanly. */
 		VT_ASSERT(ioctl(ctx, PCIASSIGN_DMA_MAP, &m) == 0);
 		u.size = sz;

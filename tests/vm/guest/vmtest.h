@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pciassign.h>
@@ -275,6 +276,74 @@ static inline int vt_attach(int ctx, const char *bdf)
 	if (vt_parse_bdf(bdf, &a))
 		return errno = EINVAL, -1;
 	return ioctl(ctx, PCIASSIGN_ATTACH_DEVICE, &a);
+}
+
+/*
+ * FOLL_PIN pins held in the whole system (/proc/vmstat's acquired minus
+ * released; @acquired gets the first): exact for every pin the module
+ * takes, per page or per folio, and what a leaked pin leaves behind.
+ */
+static inline long vt_pins_held(long *acquired)
+{
+	char line[256];
+	long v, acq = -1, rel = -1;
+	FILE *s = fopen("/proc/sys/vm/stat_refresh", "w");
+
+	/* Fold the per-CPU counter deltas first, or the sums lag behind. */
+	if (s) {
+		fputs("1\n", s);
+		fclose(s);
+	}
+	s = fopen("/proc/vmstat", "r");
+
+	while (s && fgets(line, sizeof(line), s)) {
+		if (sscanf(line, "nr_foll_pin_acquired %ld", &v) == 1)
+			acq = v;
+		else if (sscanf(line, "nr_foll_pin_released %ld", &v) == 1)
+			rel = v;
+	}
+	if (s)
+		fclose(s);
+	if (acquired)
+		*acquired = acq;
+	return acq < 0 || rel < 0 ? -1 : acq - rel;
+}
+
+/*
+ * A shared memfd mapping of @size (hugetlbfs-backed with @huge), the way
+ * VMMs back guest RAM, filled with @fill; NULL when it cannot be had.
+ */
+static inline void *vt_memfd(size_t size, int huge, int fill)
+{
+	int fd = (int)syscall(SYS_memfd_create, "vt", huge ? 4u /* MFD_HUGETLB */ : 0u);
+	void *p;
+
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)size)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, fill, size);
+	return p;
+}
+
+/* Whether the running kernel is at least @major.@minor. */
+static inline int vt_kernel_at_least(int major, int minor)
+{
+	int a = 0, b = 0;
+	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+
+	if (f) {
+		if (fscanf(f, "%d.%d", &a, &b) != 2)
+			a = b = 0;
+		fclose(f);
+	}
+	return a > major || (a == major && b >= minor);
 }
 
 /* This process's locked plus pinned memory (DMA pins count as VmPin). */
