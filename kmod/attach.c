@@ -184,7 +184,7 @@ static int pa_check_assignable(struct pci_dev *pdev, struct iommu_group *group)
 }
 
 /* Bring the hardware up for a new owner. Called with padev->lock held. */
-static int pa_device_open_hw(struct pa_device *padev, struct pa_context *ctx)
+static int pa_adev_open_hw(struct pa_adev *padev, struct pa_context *ctx)
 {
 	struct pci_dev *pdev = padev->pdev;
 	int ret;
@@ -238,7 +238,7 @@ disable:
  * Quiesce the hardware and give it back as the host had it. Called with
  * padev->lock held.
  */
-static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
+static void pa_adev_close_hw(struct pa_adev *padev, bool dev_locked)
 {
 	struct pci_dev *pdev = padev->pdev;
 
@@ -261,8 +261,8 @@ static void pa_device_close_hw(struct pa_device *padev, bool dev_locked)
 }
 
 /* Undo an attach. Called with padev->lock held. */
-static void pa_device_detach(struct pa_device *padev, bool dev_locked,
-			     u32 event, const char *why)
+static void pa_adev_detach(struct pa_adev *padev, bool dev_locked,
+			   u32 event, const char *why)
 {
 	struct pa_context *ctx = padev->ctx;
 	struct iommu_group *group;
@@ -271,7 +271,7 @@ static void pa_device_detach(struct pa_device *padev, bool dev_locked,
 	if (!ctx)
 		return;
 
-	pa_device_close_hw(padev, dev_locked);
+	pa_adev_close_hw(padev, dev_locked);
 
 	group = iommu_group_get(&padev->pdev->dev);
 	mutex_lock(&ctx->lock);
@@ -289,7 +289,7 @@ static void pa_device_detach(struct pa_device *padev, bool dev_locked,
 }
 
 /**
- * pa_device_release_fd() - the device fd is closed (or the VMM died)
+ * pa_adev_release_fd() - the device fd is closed (or the VMM died)
  * @padev: the device
  * @file: the closing file
  *
@@ -297,16 +297,16 @@ static void pa_device_detach(struct pa_device *padev, bool dev_locked,
  *
  * Context: takes @padev->lock. May sleep.
  */
-void pa_device_release_fd(struct pa_device *padev, struct file *file)
+void pa_adev_release_fd(struct pa_adev *padev, struct file *file)
 {
 	mutex_lock(&padev->lock);
 	if (padev->file == file) {
-		pa_device_detach(padev, false, PCIASSIGN_EVENT_RELEASED, NULL);
+		pa_adev_detach(padev, false, PCIASSIGN_EVENT_RELEASED, NULL);
 		padev->file = NULL;
 		padev->inode = NULL;
 	}
 	mutex_unlock(&padev->lock);
-	pa_device_put(padev);
+	pa_adev_put(padev);
 }
 
 /*
@@ -314,7 +314,7 @@ void pa_device_release_fd(struct pa_device *padev, struct file *file)
  * answers -ENODEV. @dev_locked: the caller holds the device lock. Returns
  * whether there was an owner.
  */
-static bool pa_revoke(struct pa_device *padev, const char *why, bool dev_locked)
+static bool pa_revoke(struct pa_adev *padev, const char *why, bool dev_locked)
 {
 	bool had_owner;
 
@@ -324,14 +324,14 @@ static bool pa_revoke(struct pa_device *padev, const char *why, bool dev_locked)
 		pci_warn(padev->pdev, "revoking from its owner (pid %d): %s\n",
 			 padev->owner_pid, why);
 		padev->revoked = true;
-		pa_device_detach(padev, dev_locked, PCIASSIGN_EVENT_REVOKED, why);
+		pa_adev_detach(padev, dev_locked, PCIASSIGN_EVENT_REVOKED, why);
 	}
 	mutex_unlock(&padev->lock);
 	return had_owner;
 }
 
 /**
- * __pa_device_revoke() - take a device back from its owner, device lock held
+ * __pa_adev_revoke() - take a device back from its owner, device lock held
  * @padev: the device
  * @why: the reason, for the log and the REVOKED event
  *
@@ -342,18 +342,18 @@ static bool pa_revoke(struct pa_device *padev, const char *why, bool dev_locked)
  * @padev->lock. May sleep.
  * Return: whether the device had an owner.
  */
-bool __pa_device_revoke(struct pa_device *padev, const char *why)
+bool __pa_adev_revoke(struct pa_adev *padev, const char *why)
 {
 	lockdep_assert_held(&padev->pdev->dev.mutex);
 	return pa_revoke(padev, why, true);
 }
 
 /**
- * pa_device_revoke() - take a device back from its owner
+ * pa_adev_revoke() - take a device back from its owner
  * @padev: the device
  * @why: the reason, for the log and the REVOKED event
  *
- * The same as __pa_device_revoke() for callers that do not hold the device
+ * The same as __pa_adev_revoke() for callers that do not hold the device
  * lock (an administrator's netlink request). It does not take that lock
  * itself: a slot or bus reset, done under @padev->lock, takes it, so it
  * would invert the lock order; the reset then only tries the lock.
@@ -361,13 +361,13 @@ bool __pa_device_revoke(struct pa_device *padev, const char *why)
  * Context: the device lock not held; takes @padev->lock. May sleep.
  * Return: whether the device had an owner.
  */
-bool pa_device_revoke(struct pa_device *padev, const char *why)
+bool pa_adev_revoke(struct pa_adev *padev, const char *why)
 {
 	return pa_revoke(padev, why, false);
 }
 
 /**
- * pa_device_request_release() - ask the owner to give the device back
+ * pa_adev_request_release() - ask the owner to give the device back
  * @padev: the device
  * @why: the reason, for the RELEASE_REQUESTED event
  *
@@ -377,7 +377,7 @@ bool pa_device_revoke(struct pa_device *padev, const char *why)
  * Context: takes @padev->lock.
  * Return: 0, or -ENOENT when the device has no owner.
  */
-int pa_device_request_release(struct pa_device *padev, const char *why)
+int pa_adev_request_release(struct pa_adev *padev, const char *why)
 {
 	int ret = -ENOENT;
 
@@ -394,7 +394,7 @@ int pa_device_request_release(struct pa_device *padev, const char *why)
 }
 
 /**
- * pa_device_wait_release() - wait for the owner to release the device
+ * pa_adev_wait_release() - wait for the owner to release the device
  * @padev: the device
  * @why: the reason, for the log and the events
  *
@@ -404,13 +404,13 @@ int pa_device_request_release(struct pa_device *padev, const char *why)
  * Context: may sleep; @padev->lock not held.
  * Return: true once nobody owns it, false on timeout.
  */
-bool pa_device_wait_release(struct pa_device *padev, const char *why)
+bool pa_adev_wait_release(struct pa_adev *padev, const char *why)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(READ_ONCE(release_timeout_ms));
 	unsigned long interval = msecs_to_jiffies(1000);
 	bool asked = false;
 
-	while (!pa_device_request_release(padev, why)) {
+	while (!pa_adev_request_release(padev, why)) {
 		long left = (long)(deadline - jiffies);
 
 		if (!asked)
@@ -428,7 +428,7 @@ bool pa_device_wait_release(struct pa_device *padev, const char *why)
 }
 
 /**
- * pa_device_reset() - PCIASSIGN_DEVICE_RESET: the owner resets its device
+ * pa_adev_reset() - PCIASSIGN_DEVICE_RESET: the owner resets its device
  * @padev: the device
  *
  * Zaps the BAR mappings and resets the function (reset.c) with
@@ -437,7 +437,7 @@ bool pa_device_wait_release(struct pa_device *padev, const char *why)
  * Context: @padev->lock held. May sleep.
  * Return: 0 or the reset's negative errno.
  */
-int pa_device_reset(struct pa_device *padev)
+int pa_adev_reset(struct pa_adev *padev)
 {
 	int ret;
 
@@ -454,7 +454,7 @@ int pa_device_reset(struct pa_device *padev)
 /* What an attach has taken so far, for pa_attach_unwind(). */
 struct pa_attach {
 	struct pa_context *ctx;
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	struct iommu_group *group;	/* a reference, or NULL */
 	int fd;				/* reserved, not installed; or -1 */
 	struct file *file;		/* the device fd's file, or NULL */
@@ -465,7 +465,7 @@ struct pa_attach {
 /* Refusals: unbound, attached, not granted, not assignable. */
 static int pa_attach_check(struct pa_attach *at)
 {
-	struct pa_device *padev = at->padev;
+	struct pa_adev *padev = at->padev;
 	struct pci_dev *pdev = padev->pdev;
 	int ret;
 
@@ -486,7 +486,7 @@ static int pa_attach_check(struct pa_attach *at)
 /* A reserved fd and the device fd's file, which holds a padev reference. */
 static int pa_attach_file(struct pa_attach *at)
 {
-	struct pa_device *padev = at->padev;
+	struct pa_adev *padev = at->padev;
 	struct inode *inode;
 	struct file *file;
 
@@ -498,7 +498,7 @@ static int pa_attach_file(struct pa_attach *at)
 		return PTR_ERR(inode);
 	/* The file's reference on padev is taken once the file exists. */
 	file = pa_fault("attach-file") ? (iput(inode), ERR_PTR(-ENOMEM)) :
-	       pa_pseudofs_file(inode, "[pciassign-device]", &pa_device_fops, padev);
+	       pa_pseudofs_file(inode, "[pciassign-device]", &pa_adev_fops, padev);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	kref_get(&padev->ref);
@@ -525,14 +525,14 @@ static int pa_attach_hw(struct pa_attach *at)
 	if (ret)
 		return ret;
 	at->joined = true;
-	return pa_device_open_hw(at->padev, ctx);
+	return pa_adev_open_hw(at->padev, ctx);
 }
 
 /* The device is ctx's from now on. */
 static void pa_attach_commit(struct pa_attach *at)
 {
 	struct pa_context *ctx = at->ctx;
-	struct pa_device *padev = at->padev;
+	struct pa_adev *padev = at->padev;
 
 	lockdep_assert_held(&padev->lock);
 	mutex_lock(&ctx->lock);
@@ -566,7 +566,7 @@ static void pa_attach_unwind(struct pa_attach *at)
 }
 
 /* Attach @padev to @ctx and return a new device fd. */
-static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
+static int pa_attach(struct pa_context *ctx, struct pa_adev *padev)
 {
 	struct pa_attach at = { .ctx = ctx, .padev = padev, .fd = -1 };
 	int ret;
@@ -602,7 +602,7 @@ static int pa_attach(struct pa_context *ctx, struct pa_device *padev)
 long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg)
 {
 	struct pciassign_attach a;
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	struct pci_dev *pdev;
 	long ret;
 
@@ -616,7 +616,7 @@ long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg)
 	pdev = pci_get_domain_bus_and_slot(a.segment, a.bus, a.devfn);
 	if (!pdev)
 		return -ENODEV;
-	padev = pa_device_get_by_pdev(pdev);
+	padev = pa_adev_get_by_pdev(pdev);
 	if (!padev) {
 		pci_info(pdev, "attach refused: not bound to pciassign\n");
 		pci_dev_put(pdev);
@@ -625,6 +625,6 @@ long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg)
 	pci_dev_put(pdev);
 
 	ret = pa_attach(ctx, padev);
-	pa_device_put(padev);
+	pa_adev_put(padev);
 	return ret;
 }

@@ -228,7 +228,7 @@ static int pa_cfg_rmw_atomic(struct pci_dev *pdev, unsigned int pos,
  * unmasked (its interrupts lost for good), or the reverse (a line that
  * nobody acknowledges).
  */
-static int pa_cfg_write_command(struct pa_device *padev, unsigned int pos,
+static int pa_cfg_write_command(struct pa_adev *padev, unsigned int pos,
 				unsigned int len, u32 val, u32 write, u32 zero)
 {
 	spinlock_t *lock = pa_irq_intx_lock(padev);
@@ -293,7 +293,7 @@ static void pa_cfg_virt_set(struct pa_cfg_filter *f, unsigned int pos,
  *
  * Return: 0 or a negative errno.
  */
-int pa_cfg_filter_read(struct pa_device *padev, struct pa_cfg_filter *f,
+int pa_cfg_filter_read(struct pa_adev *padev, struct pa_cfg_filter *f,
 		       unsigned int pos, unsigned int len, u32 *val)
 {
 	struct pa_cfg_masks m;
@@ -320,7 +320,7 @@ static bool pa_cfg_memory_on(struct pci_dev *pdev, struct pa_cfg_filter *f)
 }
 
 /* A piece of a write whose every byte has writable bits. */
-static int pa_cfg_write_piece(struct pa_device *padev, struct pa_cfg_filter *f,
+static int pa_cfg_write_piece(struct pa_adev *padev, struct pa_cfg_filter *f,
 			      unsigned int pos, unsigned int len, u32 val,
 			      const struct pa_cfg_masks *m)
 {
@@ -374,7 +374,7 @@ static int pa_cfg_write_piece(struct pa_device *padev, struct pa_cfg_filter *f,
  *
  * Return: 0 or a negative errno.
  */
-int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
+int pa_cfg_filter_write(struct pa_adev *padev, struct pa_cfg_filter *f,
 			unsigned int pos, unsigned int len, u32 val)
 {
 	unsigned int off, n;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The device fd: ioctls, pread/pwrite and mmap of one attached function.
- * Every operation runs under pa_device.lock and only while this fd is the
+ * Every operation runs under pa_adev.lock and only while this fd is the
  * device's current owner; after revocation or detach it gets -ENODEV.
  */
 #include <linux/fs.h>
@@ -13,7 +13,7 @@
 #include "pciassign.h"
 
 /* Lock @padev if @file still owns it; else return -ENODEV unlocked. */
-static int pa_device_enter(struct pa_device *padev, struct file *file)
+static int pa_adev_enter(struct pa_adev *padev, struct file *file)
 {
 	mutex_lock(&padev->lock);
 	if (padev->file == file && padev->ctx && !padev->revoked)
@@ -22,23 +22,23 @@ static int pa_device_enter(struct pa_device *padev, struct file *file)
 	return -ENODEV;
 }
 
-static void pa_device_leave(struct pa_device *padev)
+static void pa_adev_leave(struct pa_adev *padev)
 {
 	mutex_unlock(&padev->lock);
 }
 
 /* Where the chain starts: capabilities are 8-byte aligned. */
-#define PA_DEVICE_INFO_CHAIN	ALIGN(sizeof(struct pciassign_device_info), 8)
+#define PA_ADEV_INFO_CHAIN	ALIGN(sizeof(struct pciassign_device_info), 8)
 
 /* Every capability DEVICE_INFO may chain, in the order it chains them. */
-struct pa_device_info_caps {
+struct pa_adev_info_caps {
 	struct pciassign_device_info_cap_pci_id id;
 	struct pciassign_device_info_cap_msix msix;
 };
 
 /* Build @pdev's capability chain; returns its size. */
-static size_t pa_device_info_chain(struct pci_dev *pdev,
-				   struct pa_device_info_caps *caps)
+static size_t pa_adev_info_chain(struct pci_dev *pdev,
+				 struct pa_adev_info_caps *caps)
 {
 	size_t len = sizeof(caps->id);
 
@@ -51,7 +51,7 @@ static size_t pa_device_info_chain(struct pci_dev *pdev,
 	caps->id.revision = pdev->revision;
 
 	if (pdev->msix_cap) {
-		caps->id.header.next = PA_DEVICE_INFO_CHAIN + len;
+		caps->id.header.next = PA_ADEV_INFO_CHAIN + len;
 		caps->msix.header.id = PCIASSIGN_DEVICE_INFO_CAP_MSIX;
 		caps->msix.header.version = 1;
 		caps->msix.table_size = max(pci_msix_vec_count(pdev), 0);
@@ -69,13 +69,13 @@ static size_t pa_device_info_chain(struct pci_dev *pdev,
  * the structure are output space for the chain, and argsz comes back as
  * the size the whole chain needs.
  */
-static long pa_ioctl_device_info(struct pa_device *padev, struct file *file,
+static long pa_ioctl_device_info(struct pa_adev *padev, struct file *file,
 				 void __user *uarg)
 {
 	const size_t minsz = offsetofend(struct pciassign_device_info, num_irqs);
 	struct pci_dev *pdev = padev->pdev;
 	struct pciassign_device_info info;
-	struct pa_device_info_caps caps;
+	struct pa_adev_info_caps caps;
 	size_t chainsz;
 	bool want_caps;
 	u32 argsz, flags;
@@ -122,19 +122,19 @@ static long pa_ioctl_device_info(struct pa_device *padev, struct file *file,
 	info.cap_offset = 0;
 
 	if (want_caps) {
-		chainsz = pa_device_info_chain(pdev, &caps);
+		chainsz = pa_adev_info_chain(pdev, &caps);
 		info.flags |= PCIASSIGN_DEVICE_INFO_CAPS;
-		info.argsz = PA_DEVICE_INFO_CHAIN + chainsz;
+		info.argsz = PA_ADEV_INFO_CHAIN + chainsz;
 		if (argsz >= info.argsz) {
-			if (copy_to_user(uarg + PA_DEVICE_INFO_CHAIN, &caps, chainsz))
+			if (copy_to_user(uarg + PA_ADEV_INFO_CHAIN, &caps, chainsz))
 				return -EFAULT;
-			info.cap_offset = PA_DEVICE_INFO_CHAIN;
+			info.cap_offset = PA_ADEV_INFO_CHAIN;
 		}
 	}
 	return pa_copy_out(uarg, &info, argsz, sizeof(info));
 }
 
-static long pa_ioctl_device_reset(struct pa_device *padev, void __user *uarg)
+static long pa_ioctl_device_reset(struct pa_adev *padev, void __user *uarg)
 {
 	struct pciassign_reset r;
 	int ret;
@@ -144,12 +144,12 @@ static long pa_ioctl_device_reset(struct pa_device *padev, void __user *uarg)
 		return ret;
 	if (r.flags)
 		return -EINVAL;
-	return pa_device_reset(padev);
+	return pa_adev_reset(padev);
 }
 
-static long pa_device_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long pa_adev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct pa_device *padev = file->private_data;
+	struct pa_adev *padev = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
@@ -157,7 +157,7 @@ static long pa_device_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	if (cmd == PCIASSIGN_DEVICE_INFO)
 		return pa_ioctl_device_info(padev, file, uarg);
 
-	ret = pa_device_enter(padev, file);
+	ret = pa_adev_enter(padev, file);
 	if (ret)
 		return ret;
 	switch (cmd) {
@@ -176,59 +176,59 @@ static long pa_device_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	default:
 		ret = -ENOTTY;
 	}
-	pa_device_leave(padev);
+	pa_adev_leave(padev);
 	return ret;
 }
 
-static ssize_t pa_device_read(struct file *file, char __user *buf,
-			      size_t count, loff_t *ppos)
+static ssize_t pa_adev_read(struct file *file, char __user *buf,
+			    size_t count, loff_t *ppos)
 {
-	struct pa_device *padev = file->private_data;
-	ssize_t ret = pa_device_enter(padev, file);
+	struct pa_adev *padev = file->private_data;
+	ssize_t ret = pa_adev_enter(padev, file);
 
 	if (ret)
 		return ret;
 	ret = pa_regions_rw(padev, buf, count, ppos, false);
-	pa_device_leave(padev);
+	pa_adev_leave(padev);
 	return ret;
 }
 
-static ssize_t pa_device_write(struct file *file, const char __user *buf,
-			       size_t count, loff_t *ppos)
+static ssize_t pa_adev_write(struct file *file, const char __user *buf,
+			     size_t count, loff_t *ppos)
 {
-	struct pa_device *padev = file->private_data;
-	ssize_t ret = pa_device_enter(padev, file);
+	struct pa_adev *padev = file->private_data;
+	ssize_t ret = pa_adev_enter(padev, file);
 
 	if (ret)
 		return ret;
 	ret = pa_regions_rw(padev, (char __user *)buf, count, ppos, true);
-	pa_device_leave(padev);
+	pa_adev_leave(padev);
 	return ret;
 }
 
 /*
  * mmap runs under mmap_lock, while other device-fd operations hold
- * pa_device.lock and may fault on user memory: so no pa_device.lock here.
+ * pa_adev.lock and may fault on user memory: so no pa_adev.lock here.
  * pa_regions_mmap checks ownership under memory_lock instead.
  */
-static int pa_device_mmap(struct file *file, struct vm_area_struct *vma)
+static int pa_adev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return pa_regions_mmap(file->private_data, vma);
 }
 
-static int pa_device_release(struct inode *inode, struct file *file)
+static int pa_adev_release(struct inode *inode, struct file *file)
 {
-	pa_device_release_fd(file->private_data, file);
+	pa_adev_release_fd(file->private_data, file);
 	return 0;
 }
 
-const struct file_operations pa_device_fops = {
+const struct file_operations pa_adev_fops = {
 	.owner = THIS_MODULE,
-	.release = pa_device_release,
-	.unlocked_ioctl = pa_device_ioctl,
+	.release = pa_adev_release,
+	.unlocked_ioctl = pa_adev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.read = pa_device_read,
-	.write = pa_device_write,
-	.mmap = pa_device_mmap,
+	.read = pa_adev_read,
+	.write = pa_adev_write,
+	.mmap = pa_adev_mmap,
 	.llseek = noop_llseek,
 };

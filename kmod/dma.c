@@ -31,7 +31,7 @@
  *    /proc/PID/status) and checked against its RLIMIT_MEMLOCK, the way
  *    RDMA and iommufd do, rather than to locked_vm via account_locked_vm():
  *    the latter needs the mm's mmap_lock, and the last context reference
- *    can be dropped by a device detach that holds pa_device.lock, a lock
+ *    can be dropped by a device detach that holds pa_adev.lock, a lock
  *    that mmap() of the device fd takes under mmap_lock (an ABBA deadlock).
  *    Each mapping holds a reference (mmgrab) on that mm, so uncharging at
  *    unmap/destroy is right even when another process closes the last fd
@@ -161,7 +161,7 @@ static int pa_dma_usable_ranges(struct pa_context *ctx,
 {
 	struct iommu_resv_region *resv, *tmp;
 	struct pciassign_iova_range *r;
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	unsigned int nresv = 0, n;
 	bool coherent = true;
 	LIST_HEAD(regions);

@@ -44,7 +44,7 @@ static int pa_grant_parse(const char *buf, struct pa_grant *g)
 static ssize_t owner_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	struct pa_device *padev = dev_get_drvdata(dev);
+	struct pa_adev *padev = dev_get_drvdata(dev);
 	struct pa_grant g;
 
 	mutex_lock(&padev->lock);
@@ -65,7 +65,7 @@ static ssize_t owner_show(struct device *dev, struct device_attribute *attr,
 static ssize_t owner_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
-	struct pa_device *padev = dev_get_drvdata(dev);
+	struct pa_adev *padev = dev_get_drvdata(dev);
 	struct pa_grant g = { .kind = PA_GRANT_ANY };
 	int ret;
 
@@ -83,18 +83,18 @@ static ssize_t owner_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(owner);
 
-static struct attribute *pa_device_attrs[] = {
+static struct attribute *pa_adev_attrs[] = {
 	&dev_attr_owner.attr,
 	NULL,
 };
 
-static const struct attribute_group pa_device_group = {
-	.attrs = pa_device_attrs,
+static const struct attribute_group pa_adev_group = {
+	.attrs = pa_adev_attrs,
 };
 
 /* Created by the driver core after probe, removed before remove(). */
-const struct attribute_group *pa_device_groups[] = {
-	&pa_device_group,
+const struct attribute_group *pa_adev_groups[] = {
+	&pa_adev_group,
 	NULL,
 };
 
@@ -105,7 +105,7 @@ const struct attribute_group *pa_device_groups[] = {
  * Context: @padev->lock held.
  * Return: 0, or -EACCES when it is not granted the device.
  */
-int pa_grant_check(struct pa_device *padev)
+int pa_grant_check(struct pa_adev *padev)
 {
 	const struct pa_grant *g = &padev->grant;
 	bool granted;

@@ -4,7 +4,7 @@
  * resample eventfd or SET_IRQS UNMASK), MSI and MSI-X (one eventfd per
  * vector, per-vector mask with a pending bit) and the request eventfd.
  *
- * Locking: every entry point runs under pa_device.lock, which serializes
+ * Locking: every entry point runs under pa_adev.lock, which serializes
  * all configuration changes. irqs->lock (a spinlock) guards what the hard
  * IRQ handlers and the resample wake-up share with process context: the
  * masked/pending bits and the trigger pointers. Eventfds are signalled
@@ -13,7 +13,7 @@
  * use it because it is only dropped after free_irq()/synchronize_irq()
  * and after the resignal work is flushed.
  *
- * Nothing here takes pa_device.lock or memory_lock from a handler, a
+ * Nothing here takes pa_adev.lock or memory_lock from a handler, a
  * wake-up callback or a work item, so teardown (called with both held)
  * can wait for them.
  */
@@ -50,7 +50,7 @@ struct pa_irq_vec {
 };
 
 struct pa_irqs {
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	struct pci_dev *pdev;
 	spinlock_t lock;		/* see the top of the file */
 	int active;			/* PCIASSIGN_IRQ_* or PA_IRQ_NONE */
@@ -75,7 +75,7 @@ struct pa_irqs {
 	u32 msi_alloc;			/* MSI vectors allocated at enable */
 	bool bypass_refused;		/* a producer registration failed (logged) */
 
-	/* Release request; only touched under pa_device.lock. */
+	/* Release request; only touched under pa_adev.lock. */
 	struct eventfd_ctx *req;
 };
 
@@ -386,7 +386,7 @@ bool pa_irq_bypass_enabled(void)
  * interrupt straight to a vCPU (VT-d PI, AMD GA), past pa_msi_handler(). A
  * masked vector is withdrawn so that masking keeps holding. Failure only
  * loses the shortcut: logged once, the handler keeps delivering. Called
- * under pa_device.lock (the bypass manager takes a mutex).
+ * under pa_adev.lock (the bypass manager takes a mutex).
  */
 static void pa_vec_bypass_on(struct pa_irqs *irqs, struct pa_irq_vec *vec)
 {
@@ -671,7 +671,7 @@ static void pa_msi_mask(struct pa_irqs *irqs, unsigned int index,
 			trigger = vecs[i].trigger;
 		}
 		spin_unlock_irqrestore(&irqs->lock, flags);
-		/* Still valid: changes happen under pa_device.lock, as here. */
+		/* Still valid: changes happen under pa_adev.lock, as here. */
 		pa_signal(trigger);
 		if (!mask)
 			pa_vec_bypass_on(irqs, &vecs[i]);
@@ -689,7 +689,7 @@ static void pa_msi_mask(struct pa_irqs *irqs, unsigned int index,
  * Context: @padev->lock held. May sleep.
  * Return: 0 or a negative errno.
  */
-int pa_irq_init(struct pa_device *padev)
+int pa_irq_init(struct pa_adev *padev)
 {
 	struct pci_dev *pdev = padev->pdev;
 	struct pa_irqs *irqs;
@@ -757,7 +757,7 @@ nomem:
  *
  * Context: @padev->lock held. May sleep.
  */
-void pa_irq_teardown(struct pa_device *padev)
+void pa_irq_teardown(struct pa_adev *padev)
 {
 	struct pa_irqs *irqs = padev->irqs;
 
@@ -799,7 +799,7 @@ static u32 pa_irq_count(struct pa_irqs *irqs, unsigned int index)
  * Context: @padev->lock held.
  * Return: 0 or a negative errno.
  */
-long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg)
+long pa_irq_ioctl_info(struct pa_adev *padev, void __user *uarg)
 {
 	struct pa_irqs *irqs = padev->irqs;
 	struct pciassign_irq_info info;
@@ -905,7 +905,7 @@ static int pa_irq_set_triggers(struct pa_irqs *irqs, unsigned int index,
 		ret = pa_msi_set_triggers(irqs, index, start, count, ctxs);
 		break;
 	case PCIASSIGN_IRQ_REQ:
-		/* Only used under pa_device.lock, which we hold. */
+		/* Only used under pa_adev.lock, which we hold. */
 		old = irqs->req;
 		irqs->req = ctxs[0];
 		ctxs[0] = NULL;
@@ -949,7 +949,7 @@ static void pa_irq_disable_index(struct pa_irqs *irqs, unsigned int index)
  * Context: @padev->lock held. May sleep.
  * Return: 0 or a negative errno.
  */
-long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg)
+long pa_irq_ioctl_set(struct pa_adev *padev, void __user *uarg)
 {
 	const size_t hdrsz = sizeof(struct pciassign_irq_set);
 	struct pa_irqs *irqs = padev->irqs;
@@ -1040,7 +1040,7 @@ long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg)
  * says, or INTx would stay disabled in hardware while we think it is
  * unmasked (its interrupts lost for good), or the reverse.
  */
-void pa_irq_after_reset(struct pa_device *padev)
+void pa_irq_after_reset(struct pa_adev *padev)
 {
 	struct pa_irqs *irqs = padev->irqs;
 	unsigned long flags;
@@ -1061,7 +1061,7 @@ void pa_irq_after_reset(struct pa_device *padev)
  *
  * Return: the lock, or NULL while there is no IRQ state.
  */
-spinlock_t *pa_irq_intx_lock(struct pa_device *padev)
+spinlock_t *pa_irq_intx_lock(struct pa_adev *padev)
 {
 	return padev->irqs ? &padev->irqs->lock : NULL;
 }
@@ -1074,7 +1074,7 @@ spinlock_t *pa_irq_intx_lock(struct pa_device *padev)
  *
  * Context: @padev->lock held, under which irqs->req changes.
  */
-void pa_irq_signal_request(struct pa_device *padev)
+void pa_irq_signal_request(struct pa_adev *padev)
 {
 	lockdep_assert_held(&padev->lock);
 	if (padev->irqs)

@@ -27,7 +27,7 @@ static const struct nla_policy pa_genl_policy[PCIASSIGN_A_MAX + 1] = {
 	[PCIASSIGN_A_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 32 },
 };
 
-static u32 pa_device_state(struct pa_device *padev)
+static u32 pa_adev_state(struct pa_adev *padev)
 {
 	if (padev->revoked)
 		return PCIASSIGN_STATE_REVOKED;
@@ -42,7 +42,7 @@ static u32 pa_device_state(struct pa_device *padev)
  * The device's attributes; the caller holds padev->lock. @with_pid: the
  * reader is known to be an administrator.
  */
-static int pa_put_device(struct sk_buff *skb, struct pa_device *padev,
+static int pa_put_device(struct sk_buff *skb, struct pa_adev *padev,
 			 bool with_pid)
 {
 	struct pci_dev *pdev = padev->pdev;
@@ -51,7 +51,7 @@ static int pa_put_device(struct sk_buff *skb, struct pa_device *padev,
 	if (nla_put_string(skb, PCIASSIGN_A_DEV_NAME, pci_name(pdev)) ||
 	    nla_put_u16(skb, PCIASSIGN_A_VENDOR, pdev->vendor) ||
 	    nla_put_u16(skb, PCIASSIGN_A_DEVICE, pdev->device) ||
-	    nla_put_u32(skb, PCIASSIGN_A_STATE, pa_device_state(padev)))
+	    nla_put_u32(skb, PCIASSIGN_A_STATE, pa_adev_state(padev)))
 		return -EMSGSIZE;
 	if (with_pid && padev->ctx &&
 	    nla_put_u32(skb, PCIASSIGN_A_OWNER_PID, padev->owner_pid))
@@ -59,7 +59,7 @@ static int pa_put_device(struct sk_buff *skb, struct pa_device *padev,
 	return 0;
 }
 
-static int pa_fill_device(struct sk_buff *skb, struct pa_device *padev,
+static int pa_fill_device(struct sk_buff *skb, struct pa_adev *padev,
 			  u32 portid, u32 seq, int flags, u8 cmd)
 {
 	void *hdr = genlmsg_put(skb, portid, seq, &pa_genl_family, flags, cmd);
@@ -82,7 +82,7 @@ static int pa_fill_device(struct sk_buff *skb, struct pa_device *padev,
  * @value_attr: an extra u32 attribute (PCIASSIGN_A_TIMEOUT_MS...), or 0
  * @value: its value
  */
-void pa_nl_event(struct pa_device *padev, u32 event, const char *reason,
+void pa_nl_event(struct pa_adev *padev, u32 event, const char *reason,
 		 int value_attr, u32 value)
 {
 	struct sk_buff *skb;
@@ -112,10 +112,10 @@ drop:
 	nlmsg_free(skb);
 }
 
-/* The pa_device named by the request's DEV_NAME, referenced, or NULL. */
-static struct pa_device *pa_genl_lookup(struct genl_info *info)
+/* The pa_adev named by the request's DEV_NAME, referenced, or NULL. */
+static struct pa_adev *pa_genl_lookup(struct genl_info *info)
 {
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	struct device *dev;
 
 	if (GENL_REQ_ATTR_CHECK(info, PCIASSIGN_A_DEV_NAME))
@@ -126,7 +126,7 @@ static struct pa_device *pa_genl_lookup(struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such PCI device");
 		return ERR_PTR(-ENODEV);
 	}
-	padev = pa_device_get_by_pdev(to_pci_dev(dev));
+	padev = pa_adev_get_by_pdev(to_pci_dev(dev));
 	put_device(dev);
 	if (!padev) {
 		NL_SET_ERR_MSG(info->extack, "device not bound to pciassign");
@@ -137,7 +137,7 @@ static struct pa_device *pa_genl_lookup(struct genl_info *info)
 
 static int pa_genl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pa_device *padev = pa_genl_lookup(info);
+	struct pa_adev *padev = pa_genl_lookup(info);
 	struct sk_buff *msg;
 	int ret;
 
@@ -145,14 +145,14 @@ static int pa_genl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(padev);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {
-		pa_device_put(padev);
+		pa_adev_put(padev);
 		return -ENOMEM;
 	}
 	mutex_lock(&padev->lock);
 	ret = pa_fill_device(msg, padev, info->snd_portid, info->snd_seq, 0,
 			     PCIASSIGN_CMD_DEV_GET);
 	mutex_unlock(&padev->lock);
-	pa_device_put(padev);
+	pa_adev_put(padev);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
@@ -163,16 +163,16 @@ static int pa_genl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 /* cb->args[0]: how many devices earlier calls of this dump have sent. */
 static int pa_genl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	int ret;
 
-	while ((padev = pa_device_get_nth(cb->args[0]))) {
+	while ((padev = pa_adev_get_nth(cb->args[0]))) {
 		mutex_lock(&padev->lock);
 		ret = pa_fill_device(skb, padev, NETLINK_CB(cb->skb).portid,
 				     cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				     PCIASSIGN_CMD_DEV_GET);
 		mutex_unlock(&padev->lock);
-		pa_device_put(padev);
+		pa_adev_put(padev);
 		if (ret)
 			break;
 		cb->args[0]++;
@@ -182,13 +182,13 @@ static int pa_genl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *
 
 static int pa_genl_dev_release(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pa_device *padev = pa_genl_lookup(info);
+	struct pa_adev *padev = pa_genl_lookup(info);
 	int ret;
 
 	if (IS_ERR(padev))
 		return PTR_ERR(padev);
-	ret = pa_device_request_release(padev, "administrator request");
-	pa_device_put(padev);
+	ret = pa_adev_request_release(padev, "administrator request");
+	pa_adev_put(padev);
 	if (ret)
 		NL_SET_ERR_MSG(info->extack, "device is not attached");
 	return ret;
@@ -196,13 +196,13 @@ static int pa_genl_dev_release(struct sk_buff *skb, struct genl_info *info)
 
 static int pa_genl_dev_revoke(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pa_device *padev = pa_genl_lookup(info);
+	struct pa_adev *padev = pa_genl_lookup(info);
 	int ret;
 
 	if (IS_ERR(padev))
 		return PTR_ERR(padev);
-	ret = pa_device_revoke(padev, "administrator request") ? 0 : -ENOENT;
-	pa_device_put(padev);
+	ret = pa_adev_revoke(padev, "administrator request") ? 0 : -ENOENT;
+	pa_adev_put(padev);
 	if (ret)
 		NL_SET_ERR_MSG(info->extack, "device is not attached");
 	return ret;

@@ -14,28 +14,28 @@
 static struct pci_driver pa_pci_driver;
 
 /* Bound devices, for the netlink dump. */
-static LIST_HEAD(pa_devices);
-static DEFINE_MUTEX(pa_devices_lock);
+static LIST_HEAD(pa_adevs);
+static DEFINE_MUTEX(pa_adevs_lock);
 
 /**
- * pa_device_get_nth() - the n-th bound device
+ * pa_adev_get_nth() - the n-th bound device
  * @n: its index, 0-based
  *
  * Return: the device, referenced, or NULL past the end.
  */
-struct pa_device *pa_device_get_nth(unsigned long n)
+struct pa_adev *pa_adev_get_nth(unsigned long n)
 {
-	struct pa_device *padev;
+	struct pa_adev *padev;
 
-	mutex_lock(&pa_devices_lock);
-	list_for_each_entry(padev, &pa_devices, node) {
+	mutex_lock(&pa_adevs_lock);
+	list_for_each_entry(padev, &pa_adevs, node) {
 		if (!n--) {
 			kref_get(&padev->ref);
-			mutex_unlock(&pa_devices_lock);
+			mutex_unlock(&pa_adevs_lock);
 			return padev;
 		}
 	}
-	mutex_unlock(&pa_devices_lock);
+	mutex_unlock(&pa_adevs_lock);
 	return NULL;
 }
 
@@ -48,7 +48,7 @@ static bool pa_bus_at_or_below(struct pci_bus *bus, struct pci_bus *top)
 }
 
 /**
- * pa_device_collect() - the bound devices on a bus and below it
+ * pa_adev_collect() - the bound devices on a bus and below it
  * @top: the bus
  * @skip: a device to leave out, or NULL
  * @out: where the references go
@@ -59,14 +59,14 @@ static bool pa_bus_at_or_below(struct pci_bus *bus, struct pci_bus *top)
  *
  * Return: how many there are, which may be more than were stored.
  */
-unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
-			       struct pa_device **out, unsigned int max)
+unsigned int pa_adev_collect(struct pci_bus *top, struct pa_adev *skip,
+			     struct pa_adev **out, unsigned int max)
 {
-	struct pa_device *padev;
+	struct pa_adev *padev;
 	unsigned int n = 0;
 
-	mutex_lock(&pa_devices_lock);
-	list_for_each_entry(padev, &pa_devices, node) {
+	mutex_lock(&pa_adevs_lock);
+	list_for_each_entry(padev, &pa_adevs, node) {
 		if (padev == skip || !pa_bus_at_or_below(padev->pdev->bus, top))
 			continue;
 		if (n < max) {
@@ -75,13 +75,13 @@ unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
 		}
 		n++;
 	}
-	mutex_unlock(&pa_devices_lock);
+	mutex_unlock(&pa_adevs_lock);
 	return n;
 }
 
-static void pa_device_free(struct kref *ref)
+static void pa_adev_free(struct kref *ref)
 {
-	struct pa_device *padev = container_of(ref, struct pa_device, ref);
+	struct pa_adev *padev = container_of(ref, struct pa_adev, ref);
 
 	WARN_ON(padev->ctx);
 	pci_dev_put(padev->pdev);
@@ -90,14 +90,14 @@ static void pa_device_free(struct kref *ref)
 }
 
 /**
- * pa_device_put() - drop a reference on a device
+ * pa_adev_put() - drop a reference on a device
  * @padev: the device
  *
  * The last one frees it.
  */
-void pa_device_put(struct pa_device *padev)
+void pa_adev_put(struct pa_adev *padev)
 {
-	kref_put(&padev->ref, pa_device_free);
+	kref_put(&padev->ref, pa_adev_free);
 }
 
 /**
@@ -112,17 +112,17 @@ bool pa_pci_driver_owns(struct pci_dev *pdev)
 }
 
 /**
- * pa_device_get_by_pdev() - the pa_device of a function
+ * pa_adev_get_by_pdev() - the pa_adev of a function
  * @pdev: the function
  *
  * The device lock keeps remove() from running while we look.
  *
  * Context: takes the device lock. May sleep.
- * Return: A reference to the pa_device of @pdev if it is bound to pciassign, else NULL.
+ * Return: A reference to the pa_adev of @pdev if it is bound to pciassign, else NULL.
  */
-struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev)
+struct pa_adev *pa_adev_get_by_pdev(struct pci_dev *pdev)
 {
-	struct pa_device *padev = NULL;
+	struct pa_adev *padev = NULL;
 
 	device_lock(&pdev->dev);
 	if (pa_pci_driver_owns(pdev)) {
@@ -136,7 +136,7 @@ struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev)
 
 static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct pa_device *padev;
+	struct pa_adev *padev;
 
 	/* Bridges carry other devices' traffic; they are never assignable. */
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
@@ -167,9 +167,9 @@ static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&padev->release_wq);
 	pci_set_drvdata(pdev, padev);
 
-	mutex_lock(&pa_devices_lock);
-	list_add_tail(&padev->node, &pa_devices);
-	mutex_unlock(&pa_devices_lock);
+	mutex_lock(&pa_adevs_lock);
+	list_add_tail(&padev->node, &pa_adevs);
+	mutex_unlock(&pa_adevs_lock);
 
 	pci_info(pdev, "bound\n");
 	mutex_lock(&padev->lock);
@@ -185,7 +185,7 @@ static int pa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
  */
 static void pa_remove(struct pci_dev *pdev)
 {
-	struct pa_device *padev = pci_get_drvdata(pdev);
+	struct pa_adev *padev = pci_get_drvdata(pdev);
 	/*
 	 * Unbind, sysfs remove and an orderly hot-unplug all arrive as a
 	 * plain remove(); only a surprise removal is visible as such.
@@ -197,8 +197,8 @@ static void pa_remove(struct pci_dev *pdev)
 	padev->unbound = true;
 	mutex_unlock(&padev->lock);
 
-	if (!pa_device_wait_release(padev, why))
-		__pa_device_revoke(padev, why);
+	if (!pa_adev_wait_release(padev, why))
+		__pa_adev_revoke(padev, why);
 
 	mutex_lock(&padev->lock);
 	if (padev->needs_reset) {
@@ -211,12 +211,12 @@ static void pa_remove(struct pci_dev *pdev)
 	pa_nl_event(padev, PCIASSIGN_EVENT_UNBOUND, why, 0, 0);
 	mutex_unlock(&padev->lock);
 
-	mutex_lock(&pa_devices_lock);
+	mutex_lock(&pa_adevs_lock);
 	list_del(&padev->node);
-	mutex_unlock(&pa_devices_lock);
+	mutex_unlock(&pa_adevs_lock);
 
 	pci_set_drvdata(pdev, NULL);
-	pa_device_put(padev);
+	pa_adev_put(padev);
 	pci_info(pdev, "unbound (%s)\n", why);
 }
 
@@ -224,7 +224,7 @@ static void pa_remove(struct pci_dev *pdev)
 static pci_ers_result_t pa_error_detected(struct pci_dev *pdev,
 					  pci_channel_state_t state)
 {
-	struct pa_device *padev = pci_get_drvdata(pdev);
+	struct pa_adev *padev = pci_get_drvdata(pdev);
 
 	if (!padev)
 		return PCI_ERS_RESULT_DISCONNECT;
@@ -245,7 +245,7 @@ static struct pci_driver pa_pci_driver = {
 	.probe = pa_probe,
 	.remove = pa_remove,
 	.err_handler = &pa_err_handlers,
-	.dev_groups = pa_device_groups,	/* grant.c */
+	.dev_groups = pa_adev_groups,	/* grant.c */
 	/* We claim the IOMMU group's DMA ownership ourselves on attach. */
 	.driver_managed_dma = true,
 };

@@ -4,7 +4,7 @@
  *
  * Objects and their lifetimes:
  *
- *  struct pa_device   one per function bound to the pciassign driver
+ *  struct pa_adev     one per function bound to the pciassign driver
  *                     (pci drvdata). Refcounted: the binding holds one
  *                     reference, an open device fd another.
  *  struct pa_context  one per open of /dev/pciassign: one IOMMU domain and
@@ -12,10 +12,10 @@
  *                     one reference, each attached device another, so the
  *                     mappings outlive the context fd while devices use them.
  *
- * Lock order: pa_device.lock, then pa_context.lock, then the DMA and IRQ
- * state's own locks. pa_device.memory_lock (rwsem) guards every access
+ * Lock order: pa_adev.lock, then pa_context.lock, then the DMA and IRQ
+ * state's own locks. pa_adev.memory_lock (rwsem) guards every access
  * that reaches the device's MMIO/IO space against reset, decode changes and
- * revocation; it nests inside pa_device.lock.
+ * revocation; it nests inside pa_adev.lock.
  */
 #ifndef PCIASSIGN_INTERNAL_H
 #define PCIASSIGN_INTERNAL_H
@@ -47,7 +47,7 @@ struct pa_grant {
 };
 
 /* A function bound to the pciassign driver. */
-struct pa_device {
+struct pa_adev {
 	struct kref ref;
 	struct pci_dev *pdev;
 
@@ -86,7 +86,7 @@ struct pa_context {
 	struct mutex lock;		/* devices, groups, domain */
 	struct iommu_domain *domain;	/* created by the first attach */
 	bool snoop_forced;		/* the IOMMU makes all DMA snoop */
-	struct list_head devices;	/* attached pa_devices */
+	struct list_head devices;	/* attached pa_adevs */
 	struct list_head groups;	/* struct pa_group_claim */
 	struct pa_dma *dma;		/* dma.c: mappings of the domain */
 	struct pa_kvm_link *kvm;	/* kvm.c: the VM, under lock */
@@ -101,12 +101,12 @@ static inline bool pa_reset_supported(struct pci_dev *pdev)
 /* pci_driver.c */
 int pa_pci_driver_register(void);
 void pa_pci_driver_unregister(void);
-struct pa_device *pa_device_get_by_pdev(struct pci_dev *pdev);
+struct pa_adev *pa_adev_get_by_pdev(struct pci_dev *pdev);
 bool pa_pci_driver_owns(struct pci_dev *pdev);
-void pa_device_put(struct pa_device *padev);
-struct pa_device *pa_device_get_nth(unsigned long n);
-unsigned int pa_device_collect(struct pci_bus *top, struct pa_device *skip,
-			       struct pa_device **out, unsigned int max);
+void pa_adev_put(struct pa_adev *padev);
+struct pa_adev *pa_adev_get_nth(unsigned long n);
+unsigned int pa_adev_collect(struct pci_bus *top, struct pa_adev *skip,
+			     struct pa_adev **out, unsigned int max);
 
 /* kvm.c: the KVM VM of a context (PCIASSIGN_SET_KVM) */
 struct pa_kvm_link;
@@ -122,30 +122,30 @@ void pa_context_put(struct pa_context *ctx);
 
 /* attach.c: ownership, device fds, detach, reset, revocation */
 long pa_ioctl_attach(struct pa_context *ctx, void __user *uarg);
-void pa_device_release_fd(struct pa_device *padev, struct file *file);
-bool __pa_device_revoke(struct pa_device *padev, const char *why);
-bool pa_device_revoke(struct pa_device *padev, const char *why);
-int pa_device_request_release(struct pa_device *padev, const char *why);
-bool pa_device_wait_release(struct pa_device *padev, const char *why);
-int pa_device_reset(struct pa_device *padev);
+void pa_adev_release_fd(struct pa_adev *padev, struct file *file);
+bool __pa_adev_revoke(struct pa_adev *padev, const char *why);
+bool pa_adev_revoke(struct pa_adev *padev, const char *why);
+int pa_adev_request_release(struct pa_adev *padev, const char *why);
+bool pa_adev_wait_release(struct pa_adev *padev, const char *why);
+int pa_adev_reset(struct pa_adev *padev);
 
 /*
  * reset.c: a function's own reset, or its slot's or bus's when every
  * function there is ours; needs_reset until it has been done. The first
  * three are called with padev->lock held.
  */
-int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx);
-void pa_reset_at_release(struct pa_device *padev, bool dev_locked);
-int pa_reset_for_owner(struct pa_device *padev);
-bool pa_reset_available(struct pa_device *padev);
-bool pa_reset_is_set(struct pa_device *padev);
+int pa_reset_at_attach(struct pa_adev *padev, struct pa_context *ctx);
+void pa_reset_at_release(struct pa_adev *padev, bool dev_locked);
+int pa_reset_for_owner(struct pa_adev *padev);
+bool pa_reset_available(struct pa_adev *padev);
+bool pa_reset_is_set(struct pa_adev *padev);
 
 /* grant.c: per-device grants, the "owner" sysfs attribute */
-extern const struct attribute_group *pa_device_groups[];
-int pa_grant_check(struct pa_device *padev);
+extern const struct attribute_group *pa_adev_groups[];
+int pa_grant_check(struct pa_adev *padev);
 
 /* device_fd.c */
-extern const struct file_operations pa_device_fops;
+extern const struct file_operations pa_adev_fops;
 
 /* pseudofs.c: files with their own inode, so BAR mmaps can be zapped */
 int pa_pseudofs_init(void);
@@ -173,13 +173,13 @@ int pa_dma_check_resv(struct pa_context *ctx, struct iommu_group *group,
  * userspace mapping of the BARs (they fault back in on demand when the
  * device can decode again). Callers hold memory_lock for write around zap.
  */
-int pa_regions_init(struct pa_device *padev);
-void pa_regions_teardown(struct pa_device *padev);
-void pa_regions_zap(struct pa_device *padev);
-long pa_regions_ioctl_info(struct pa_device *padev, void __user *uarg);
-ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
+int pa_regions_init(struct pa_adev *padev);
+void pa_regions_teardown(struct pa_adev *padev);
+void pa_regions_zap(struct pa_adev *padev);
+long pa_regions_ioctl_info(struct pa_adev *padev, void __user *uarg);
+ssize_t pa_regions_rw(struct pa_adev *padev, char __user *buf,
 		      size_t count, loff_t *ppos, bool write);
-int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma);
+int pa_regions_mmap(struct pa_adev *padev, struct vm_area_struct *vma);
 
 /*
  * config_filter.c: config accesses through the allowlist of
@@ -189,9 +189,9 @@ int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma);
 struct pa_cfg_filter;
 struct pa_cfg_filter *pa_cfg_filter_create(struct pci_dev *pdev);
 void pa_cfg_filter_destroy(struct pa_cfg_filter *f);
-int pa_cfg_filter_read(struct pa_device *padev, struct pa_cfg_filter *f,
+int pa_cfg_filter_read(struct pa_adev *padev, struct pa_cfg_filter *f,
 		       unsigned int pos, unsigned int len, u32 *val);
-int pa_cfg_filter_write(struct pa_device *padev, struct pa_cfg_filter *f,
+int pa_cfg_filter_write(struct pa_adev *padev, struct pa_cfg_filter *f,
 			unsigned int pos, unsigned int len, u32 val);
 /* A VF's virtual memory-enable bit (its hardware bit reads 0). */
 bool pa_cfg_filter_vf_memory_on(struct pa_cfg_filter *f);
@@ -200,22 +200,22 @@ bool pa_cfg_filter_vf_memory_on(struct pa_cfg_filter *f);
  * irq.c: INTx, MSI, MSI-X and the request eventfd. init at attach;
  * teardown disables every vector, frees the IRQs and drops the eventfds.
  */
-int pa_irq_init(struct pa_device *padev);
-void pa_irq_teardown(struct pa_device *padev);
-long pa_irq_ioctl_info(struct pa_device *padev, void __user *uarg);
-long pa_irq_ioctl_set(struct pa_device *padev, void __user *uarg);
+int pa_irq_init(struct pa_adev *padev);
+void pa_irq_teardown(struct pa_adev *padev);
+long pa_irq_ioctl_info(struct pa_adev *padev, void __user *uarg);
+long pa_irq_ioctl_set(struct pa_adev *padev, void __user *uarg);
 /* Signal the request eventfd (host wants the device back). */
-void pa_irq_signal_request(struct pa_device *padev);
+void pa_irq_signal_request(struct pa_adev *padev);
 /* Re-apply the INTx mask to the hardware after a reset restored config. */
-void pa_irq_after_reset(struct pa_device *padev);
+void pa_irq_after_reset(struct pa_adev *padev);
 bool pa_irq_bypass_enabled(void);
 /* Held by config writes of the command register, see config_filter.c. */
-spinlock_t *pa_irq_intx_lock(struct pa_device *padev);
+spinlock_t *pa_irq_intx_lock(struct pa_adev *padev);
 
 /* netlink.c: the "pciassign" generic-netlink family */
 int pa_netlink_init(void);
 void pa_netlink_exit(void);
-void pa_nl_event(struct pa_device *padev, u32 event, const char *reason,
+void pa_nl_event(struct pa_adev *padev, u32 event, const char *reason,
 		 int value_attr, u32 value);
 
 /*

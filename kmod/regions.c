@@ -109,7 +109,7 @@ static void pa_regions_find_msix(struct pci_dev *pdev, struct pa_regions *r)
  * Context: @padev->lock held. May sleep.
  * Return: 0 or a negative errno.
  */
-int pa_regions_init(struct pa_device *padev)
+int pa_regions_init(struct pa_adev *padev)
 {
 	struct pci_dev *pdev = padev->pdev;
 	struct pa_regions *r;
@@ -165,7 +165,7 @@ free:
  *
  * Context: memory_lock held for write, or before any mapping exists.
  */
-void pa_regions_teardown(struct pa_device *padev)
+void pa_regions_teardown(struct pa_adev *padev)
 {
 	struct pa_regions *r = padev->regions;
 	int i;
@@ -190,7 +190,7 @@ void pa_regions_teardown(struct pa_device *padev)
  *
  * Context: memory_lock held for write.
  */
-void pa_regions_zap(struct pa_device *padev)
+void pa_regions_zap(struct pa_adev *padev)
 {
 	/* Each device fd has its own inode: this hits only its mappings. */
 	if (padev->inode)
@@ -241,7 +241,7 @@ static u32 pa_region_flags(const struct pa_regions *r, u32 index)
  * Context: @padev->lock held.
  * Return: 0 or a negative errno.
  */
-long pa_regions_ioctl_info(struct pa_device *padev, void __user *uarg)
+long pa_regions_ioctl_info(struct pa_adev *padev, void __user *uarg)
 {
 	struct pa_regions *r = padev->regions;
 	struct pciassign_region_info info;
@@ -292,7 +292,7 @@ static void pa_put_le(u64 v, u8 *p, unsigned int n)
 		p[i] = v & 0xff;
 }
 
-static ssize_t pa_config_rw(struct pa_device *padev, struct pa_regions *r,
+static ssize_t pa_config_rw(struct pa_adev *padev, struct pa_regions *r,
 			    char __user *buf, size_t count, u64 pos, bool write)
 {
 	size_t done = 0;
@@ -328,7 +328,7 @@ static ssize_t pa_config_rw(struct pa_device *padev, struct pa_regions *r,
 }
 
 /* Accesses of @len bytes at BAR offset @pos, between the BAR and @kbuf. */
-static void pa_bar_access(void __iomem *map, u64 pos, u8 *kbuf, size_t len,
+static void pa_bar_iocopy(void __iomem *map, u64 pos, u8 *kbuf, size_t len,
 			  bool write, unsigned int max)
 {
 	size_t done = 0;
@@ -371,10 +371,10 @@ static void pa_bar_access(void __iomem *map, u64 pos, u8 *kbuf, size_t len,
 }
 
 /*
- * pa_bar_access() for @index, except that bytes in the MSI-X table read as
+ * pa_bar_iocopy() for @index, except that bytes in the MSI-X table read as
  * all ones and are not written.
  */
-static void pa_bar_access_shielded(struct pa_regions *r, u32 index, u64 pos,
+static void pa_bar_iocopy_shielded(struct pa_regions *r, u32 index, u64 pos,
 				   u8 *kbuf, size_t len, bool write,
 				   unsigned int max)
 {
@@ -383,17 +383,17 @@ static void pa_bar_access_shielded(struct pa_regions *r, u32 index, u64 pos,
 
 	if ((int)index != r->msix_bar || end <= r->msix_start ||
 	    pos >= r->msix_end) {
-		pa_bar_access(map, pos, kbuf, len, write, max);
+		pa_bar_iocopy(map, pos, kbuf, len, write, max);
 		return;
 	}
 	lo = max(pos, r->msix_start);
 	hi = min(end, r->msix_end);
 	if (lo > pos)
-		pa_bar_access(map, pos, kbuf, lo - pos, write, max);
+		pa_bar_iocopy(map, pos, kbuf, lo - pos, write, max);
 	if (!write)
 		memset(kbuf + (lo - pos), 0xff, hi - lo);
 	if (end > hi)
-		pa_bar_access(map, hi, kbuf + (hi - pos), end - hi, write, max);
+		pa_bar_iocopy(map, hi, kbuf + (hi - pos), end - hi, write, max);
 }
 
 /* Copy ROM bytes [pos, pos + len) out; past the image, 0xff as unbacked. */
@@ -418,7 +418,7 @@ static int pa_rom_copy(struct pci_dev *pdev, u64 pos, u8 *kbuf, size_t len)
  * BAR (@index < PCI_STD_NUM_BARS) or ROM data, bounced through a kernel
  * buffer one chunk at a time.
  */
-static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
+static ssize_t pa_space_rw(struct pa_adev *padev, struct pa_regions *r,
 			   u32 index, char __user *buf, size_t count, u64 pos,
 			   bool write)
 {
@@ -460,7 +460,7 @@ static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
 		if (!pa_decode_on(pdev, r, io))
 			ret = -EIO;
 		else if (bar)
-			pa_bar_access_shielded(r, index, at, kbuf, n, write,
+			pa_bar_iocopy_shielded(r, index, at, kbuf, n, write,
 					       io ? 4 : PA_MMIO_MAX);
 		else
 			ret = pa_rom_copy(pdev, at, kbuf, n);
@@ -489,7 +489,7 @@ static ssize_t pa_space_rw(struct pa_device *padev, struct pa_regions *r,
  * Context: @padev->lock held. May sleep.
  * Return: the bytes moved, or a negative errno.
  */
-ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
+ssize_t pa_regions_rw(struct pa_adev *padev, char __user *buf,
 		      size_t count, loff_t *ppos, bool write)
 {
 	struct pa_regions *r = padev->regions;
@@ -530,7 +530,7 @@ ssize_t pa_regions_rw(struct pa_device *padev, char __user *buf,
  * revocation sets revoked before zapping under memory_lock, and a later
  * attach installs a new file, which an old vma can never match.
  */
-static bool pa_vma_owner(struct pa_device *padev, struct vm_area_struct *vma)
+static bool pa_vma_owner(struct pa_adev *padev, struct vm_area_struct *vma)
 {
 	return vma->vm_file == READ_ONCE(padev->file) && !READ_ONCE(padev->revoked);
 }
@@ -542,7 +542,7 @@ static bool pa_vma_owner(struct pa_device *padev, struct vm_area_struct *vma)
 static vm_fault_t pa_bar_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct pa_device *padev = vma->vm_private_data;
+	struct pa_adev *padev = vma->vm_private_data;
 	unsigned int index = vma->vm_pgoff >> PA_PGOFF_SHIFT;
 	unsigned long pgoff = vmf->pgoff & PA_PGOFF_MASK;
 	struct pa_regions *r;
@@ -580,7 +580,7 @@ static const struct vm_operations_struct pa_bar_vm_ops = {
  * Context: mmap_lock held.
  * Return: 0 or a negative errno.
  */
-int pa_regions_mmap(struct pa_device *padev, struct vm_area_struct *vma)
+int pa_regions_mmap(struct pa_adev *padev, struct vm_area_struct *vma)
 {
 	unsigned long index = vma->vm_pgoff >> PA_PGOFF_SHIFT;
 	unsigned long pgoff = vma->vm_pgoff & PA_PGOFF_MASK;

@@ -24,7 +24,7 @@
 
 /* The other functions a slot or bus reset of one function reaches. */
 struct pa_reset_set {
-	struct pa_device **members;	/* referenced, their lock held */
+	struct pa_adev **members;	/* referenced, their lock held */
 	unsigned int n;
 };
 
@@ -51,14 +51,14 @@ static void pa_set_release(struct pa_reset_set *set)
 	unsigned int i;
 
 	for (i = 0; i < set->n; i++) {
-		struct pa_device *m = set->members[i];
+		struct pa_adev *m = set->members[i];
 
 		if (m->ctx) {
 			pa_irq_after_reset(m);
 			up_write(&m->memory_lock);
 		}
 		mutex_unlock(&m->lock);
-		pa_device_put(m);
+		pa_adev_put(m);
 	}
 	kfree(set->members);
 	set->members = NULL;
@@ -73,7 +73,7 @@ static void pa_set_release(struct pa_reset_set *set)
  * Called with padev->lock held; everything else is only tried, so two
  * functions of one slot resetting at once cannot deadlock.
  */
-static int pa_set_acquire(struct pa_device *padev, struct pa_context *ctx,
+static int pa_set_acquire(struct pa_adev *padev, struct pa_context *ctx,
 			  struct pa_reset_set *set)
 {
 	struct pci_dev *pdev = padev->pdev;
@@ -90,18 +90,18 @@ static int pa_set_acquire(struct pa_device *padev, struct pa_context *ctx,
 		if (!set->members)
 			return -ENOMEM;
 	}
-	n = pa_device_collect(pdev->bus, padev, set->members, total - 1);
+	n = pa_adev_collect(pdev->bus, padev, set->members, total - 1);
 	if (n != total - 1) {
 		/* Some function there is not ours (or one came or went). */
 		for (i = 0; i < min(n, total - 1); i++)
-			pa_device_put(set->members[i]);
+			pa_adev_put(set->members[i]);
 		kfree(set->members);
 		set->members = NULL;
 		return -ENOTTY;
 	}
 
 	for (i = 0; i < n; i++) {
-		struct pa_device *m = set->members[i];
+		struct pa_adev *m = set->members[i];
 
 		if (!mutex_trylock(&m->lock))
 			break;
@@ -118,12 +118,12 @@ static int pa_set_acquire(struct pa_device *padev, struct pa_context *ctx,
 		return 0;
 	/* The ones not locked are only referenced. */
 	for (i = set->n; i < n; i++)
-		pa_device_put(set->members[i]);
+		pa_adev_put(set->members[i]);
 	pa_set_release(set);
 	return -EBUSY;
 }
 
-static int pa_reset_set_now(struct pa_device *padev, struct pa_context *ctx)
+static int pa_reset_set_now(struct pa_adev *padev, struct pa_context *ctx)
 {
 	struct pa_reset_set set;
 	unsigned int i, tries = PA_RESET_TRIES;
@@ -159,7 +159,7 @@ static bool pa_has_flr(struct pci_dev *pdev)
  * (only a slot/bus reset would, and a function there is in use), or the
  * reset's error.
  */
-static int pa_reset_now(struct pa_device *padev, struct pa_context *ctx,
+static int pa_reset_now(struct pa_adev *padev, struct pa_context *ctx,
 			bool dev_locked)
 {
 	struct pci_dev *pdev = padev->pdev;
@@ -202,7 +202,7 @@ out:
  * Context: @padev->lock held. May sleep.
  * Return: 0 or a negative errno.
  */
-int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx)
+int pa_reset_at_attach(struct pa_adev *padev, struct pa_context *ctx)
 {
 	struct pci_dev *pdev = padev->pdev;
 	int ret = pa_reset_now(padev, NULL, false);
@@ -243,7 +243,7 @@ int pa_reset_at_attach(struct pa_device *padev, struct pa_context *ctx)
  *
  * Context: @padev->lock held. May sleep.
  */
-void pa_reset_at_release(struct pa_device *padev, bool dev_locked)
+void pa_reset_at_release(struct pa_adev *padev, bool dev_locked)
 {
 	if (pa_reset_now(padev, NULL, dev_locked)) {
 		padev->needs_reset = true;
@@ -258,20 +258,20 @@ void pa_reset_at_release(struct pa_device *padev, bool dev_locked)
  * Context: @padev->lock held. May sleep.
  * Return: 0 or a negative errno.
  */
-int pa_reset_for_owner(struct pa_device *padev)
+int pa_reset_for_owner(struct pa_adev *padev)
 {
 	return pa_reset_now(padev, padev->ctx, false);
 }
 
 /* A slot/bus reset exists for @padev, and every function there is ours. */
-static bool pa_set_reset_possible(struct pa_device *padev)
+static bool pa_set_reset_possible(struct pa_adev *padev)
 {
 	unsigned int total = 0;
 
 	if (!pa_set_reset_exists(padev->pdev))
 		return false;
 	pci_walk_bus(padev->pdev->bus, pa_count_function, &total);
-	return pa_device_collect(padev->pdev->bus, padev, NULL, 0) == total - 1;
+	return pa_adev_collect(padev->pdev->bus, padev, NULL, 0) == total - 1;
 }
 
 /**
@@ -280,7 +280,7 @@ static bool pa_set_reset_possible(struct pa_device *padev)
  *
  * Return: true when there is.
  */
-bool pa_reset_available(struct pa_device *padev)
+bool pa_reset_available(struct pa_adev *padev)
 {
 	return pa_reset_supported(padev->pdev) || pa_set_reset_possible(padev);
 }
@@ -291,7 +291,7 @@ bool pa_reset_available(struct pa_device *padev)
  *
  * Return: true when it does.
  */
-bool pa_reset_is_set(struct pa_device *padev)
+bool pa_reset_is_set(struct pa_adev *padev)
 {
 	unsigned int total = 0;
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/pci_regs.h>
 
 #include "libpciassign.h"
 
@@ -89,7 +90,7 @@ struct cli_func {
 	struct pa_bdf bdf;
 	char name[PA_BDF_STRLEN];
 	struct pa_pci_func f;
-	uint8_t cfg[4096];
+	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
 	int cfg_len;		/* bytes read, at least the 64-byte header */
 };
 

@@ -42,12 +42,12 @@ void cli_hex_dump(FILE *f, const struct pa_pci_func *fn, const uint8_t *cfg,
 static void json_dump(const struct cli_func *fn, const char *view, const uint8_t *cfg,
 		      size_t len)
 {
-	static char hex[2 * 4096 + 1];
+	static char hex[2 * PCI_CFG_SPACE_EXP_SIZE + 1];
 	struct pa_json j;
 
-	for (size_t i = 0; i < len && i < 4096; i++)
+	for (size_t i = 0; i < len && i < PCI_CFG_SPACE_EXP_SIZE; i++)
 		snprintf(hex + 2 * i, 3, "%02x", cfg[i]);
-	hex[2 * (len < 4096 ? len : 4096)] = 0;
+	hex[2 * (len < PCI_CFG_SPACE_EXP_SIZE ? len : PCI_CFG_SPACE_EXP_SIZE)] = 0;
 	pa_json_init(&j, stdout);
 	pa_json_obj_begin(&j, NULL);
 	pa_json_str(&j, "bdf", fn->name);
@@ -110,7 +110,7 @@ int cmd_config(struct cli *c)
 	struct pa_vconfig *vc;
 	struct host_cfg hc;
 	struct cli_func fn;
-	uint8_t guest[4096];
+	uint8_t guest[PCI_CFG_SPACE_EXP_SIZE];
 	unsigned int size, off;
 	int ret;
 
@@ -122,14 +122,15 @@ int cmd_config(struct cli *c)
 		return CLI_OK;
 	}
 	/* Unprivileged reads stop at 64 bytes: the view would be wrong. */
-	if (fn.cfg_len < 256) {
+	if (fn.cfg_len < PCI_CFG_SPACE_SIZE) {
 		cli_err("%s: only %d bytes of config space readable (run as root) for the guest view",
 			fn.name, fn.cfg_len);
 		return CLI_FAIL;
 	}
 
 	memset(&opts, 0, sizeof(opts));
-	if (fn.f.header_type == 0 && !pa_host_read_resources(&c->host, &fn.bdf, res)) {
+	if (fn.f.header_type == PCI_HEADER_TYPE_NORMAL &&
+	    !pa_host_read_resources(&c->host, &fn.bdf, res)) {
 		for (int i = 0; i < PA_VCONFIG_NUM_BARS; i++)
 			opts.bar_size[i] = pa_host_res_size(&res[i]);
 		opts.rom_size = pa_host_res_size(&res[6]);

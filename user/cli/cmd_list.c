@@ -295,10 +295,11 @@ static size_t walk_std(const uint8_t *cfg, size_t len, struct cap *out)
 	unsigned int off, guard = 0;
 	size_t n = 0;
 
-	if (len < 64 || !(rd16(cfg, 0x06) & 0x10))
+	if (len < PCI_STD_HEADER_SIZEOF || !(rd16(cfg, PCI_STATUS) & PCI_STATUS_CAP_LIST))
 		return 0;
-	off = cfg[0x34] & 0xfc;
-	while (off >= 0x40 && off + 2 <= len && off < 256 && n < MAX_CAPS && guard++ < 48) {
+	off = cfg[PCI_CAPABILITY_LIST] & 0xfc;
+	while (off >= PCI_STD_HEADER_SIZEOF && off + 2 <= len && off < PCI_CFG_SPACE_SIZE &&
+	       n < MAX_CAPS && guard++ < 48) {
 		uint8_t id = cfg[off];
 
 		out[n].off = (uint16_t)off;
@@ -307,29 +308,29 @@ static size_t walk_std(const uint8_t *cfg, size_t len, struct cap *out)
 		out[n].name = id < sizeof(std_caps) / sizeof(std_caps[0]) && std_caps[id] ?
 			      std_caps[id] : "Unknown";
 		n++;
-		off = cfg[off + 1] & 0xfc;
+		off = cfg[off + PCI_CAP_LIST_NEXT] & 0xfc;
 	}
 	return n;
 }
 
 static size_t walk_ext(const uint8_t *cfg, size_t len, struct cap *out)
 {
-	unsigned int off = 0x100, guard = 0;
+	unsigned int off = PCI_CFG_SPACE_SIZE, guard = 0;
 	size_t n = 0;
 
-	while (off >= 0x100 && off + 4 <= len && n < MAX_CAPS && guard++ < 960) {
+	while (off >= PCI_CFG_SPACE_SIZE && off + 4 <= len && n < MAX_CAPS && guard++ < 960) {
 		uint32_t hdr = rd32(cfg, off);
-		uint16_t id = hdr & 0xffff;
+		uint16_t id = PCI_EXT_CAP_ID(hdr);
 
 		if (!hdr || hdr == 0xffffffff)
 			break;
 		out[n].off = (uint16_t)off;
 		out[n].id = id;
-		out[n].version = (hdr >> 16) & 0xf;
+		out[n].version = PCI_EXT_CAP_VER(hdr);
 		out[n].name = id < sizeof(ext_caps) / sizeof(ext_caps[0]) && ext_caps[id] ?
 			      ext_caps[id] : "Unknown";
 		n++;
-		off = (hdr >> 20) & 0xffc;
+		off = PCI_EXT_CAP_NEXT(hdr);
 	}
 	return n;
 }
@@ -380,16 +381,23 @@ static void info_read(const struct cli *c, struct info *in)
 	in->next = walk_ext(cfg, (size_t)in->fn.cfg_len, in->ext);
 	in->msi = in->msix = 0;
 	for (size_t i = 0; i < in->nstd; i++) {
-		if (in->std[i].id == 0x05 && !in->msi)
-			in->msi = 1u << ((rd16(cfg, in->std[i].off + 2) >> 1) & 7);
-		if (in->std[i].id == 0x11 && !in->msix)
-			in->msix = (rd16(cfg, in->std[i].off + 2) & 0x7ff) + 1;
+		unsigned int off = in->std[i].off, flags;
+
+		if (in->std[i].id == PCI_CAP_ID_MSI && !in->msi) {
+			flags = rd16(cfg, off + PCI_MSI_FLAGS);
+			in->msi = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
+		}
+		if (in->std[i].id == PCI_CAP_ID_MSIX && !in->msix) {
+			flags = rd16(cfg, off + PCI_MSIX_FLAGS);
+			in->msix = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+		}
 	}
-	in->pin = cfg[0x3d];
+	in->pin = cfg[PCI_INTERRUPT_PIN];
 	if (pa_host_read_attr(&c->host, &in->fn.bdf, "irq", in->irq, sizeof(in->irq)) < 0)
 		strcpy(in->irq, "");
 	/* Bridges' resource lines past the BARs are windows, not BARs. */
-	in->nbars = in->fn.f.header_type == 0 ? 6 : in->fn.f.header_type == 1 ? 2 : 0;
+	in->nbars = in->fn.f.header_type == PCI_HEADER_TYPE_NORMAL ? 6 :
+		    in->fn.f.header_type == PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
 }
 
 /* A capability list as a JSON array; @ext: with each one's version. */

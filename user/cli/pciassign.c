@@ -70,7 +70,7 @@ int cli_load_func(const struct cli *c, const char *cmd, struct cli_func *out)
 	}
 	memset(out->cfg, 0, sizeof(out->cfg));
 	out->cfg_len = pa_host_read_config(&c->host, &out->bdf, out->cfg, sizeof(out->cfg));
-	if (out->cfg_len < 64) {
+	if (out->cfg_len < PCI_STD_HEADER_SIZEOF) {
 		cli_err("%s: cannot read its config space: %s (run as root)", out->name,
 			out->cfg_len < 0 ? strerror(-out->cfg_len) : "short read");
 		return CLI_FAIL;

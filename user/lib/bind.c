@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 
 #include "libpciassign.h"
 #include "msg.h"
@@ -473,7 +474,7 @@ static int host_bind(const struct pa_host *h, const struct pa_bdf *bdf,
 		pa_msgf(m, "%s is already bound to pciassign", name);
 		return 0;
 	}
-	if (f.header_type != 0) {
+	if (f.header_type != PCI_HEADER_TYPE_NORMAL) {
 		pa_msgf(m, "%s is a bridge (header type %u): bridges are not assignable",
 			name, f.header_type);
 		return -EINVAL;

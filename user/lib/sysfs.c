@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 
 #include "libpciassign.h"
 #include "sysfs_int.h"
@@ -195,7 +196,8 @@ static void vf_config_fixup(const struct pa_host *h, const struct pa_bdf *bdf,
 	pa_dev_path(h, bdf, "device", path, sizeof(path));
 	if (pa_read_hex(path, &device))
 		return;
-	put_le32(buf, len, 0x00, (uint32_t)(vendor & 0xffff) | (uint32_t)(device & 0xffff) << 16);
+	put_le32(buf, len, PCI_VENDOR_ID,
+		 (uint32_t)(vendor & 0xffff) | (uint32_t)(device & 0xffff) << 16);
 	if (pa_host_read_resources(h, bdf, res))
 		return;
 	for (unsigned int i = 0; i < 6; i++) {
@@ -205,13 +207,14 @@ static void vf_config_fixup(const struct pa_host *h, const struct pa_bdf *bdf,
 		if ((r->flags & PA_HOST_RES_MEM) && pa_host_res_size(r)) {
 			lo = (uint32_t)r->start & ~0xfu;
 			if (r->flags & PA_HOST_RES_MEM64)
-				lo |= 0x4;
+				lo |= PCI_BASE_ADDRESS_MEM_TYPE_64;
 			if (r->flags & PA_HOST_RES_PREFETCH)
-				lo |= 0x8;
+				lo |= PCI_BASE_ADDRESS_MEM_PREFETCH;
 		}
-		put_le32(buf, len, 0x10 + 4 * i, lo);
-		if (lo & 0x4 && i < 5) {
-			put_le32(buf, len, 0x10 + 4 * (i + 1), (uint32_t)(r->start >> 32));
+		put_le32(buf, len, PCI_BASE_ADDRESS_0 + 4 * i, lo);
+		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64 && i < 5) {
+			put_le32(buf, len, PCI_BASE_ADDRESS_0 + 4 * (i + 1),
+				 (uint32_t)(r->start >> 32));
 			i++;
 		}
 	}
@@ -252,13 +255,13 @@ int pa_host_read_config(const struct pa_host *h, const struct pa_bdf *bdf,
 static uint8_t header_from_class(uint32_t class_code)
 {
 	switch (class_code >> 8) {
-	case 0x0604:
-	case 0x0609:
-		return 1;
-	case 0x0607:
-		return 2;
+	case 0x0604:	/* PCI-to-PCI bridge */
+	case 0x0609:	/* semi-transparent PCI-to-PCI bridge */
+		return PCI_HEADER_TYPE_BRIDGE;
+	case 0x0607:	/* CardBus bridge */
+		return PCI_HEADER_TYPE_CARDBUS;
 	default:
-		return 0;
+		return PCI_HEADER_TYPE_NORMAL;
 	}
 }
 
@@ -308,13 +311,13 @@ int pa_host_get_func(const struct pa_host *h, const struct pa_bdf *bdf,
 	if (!pa_read_hex(path, &v))
 		out->revision = (uint8_t)v;
 
-	/* Header type from config byte 0x0e; the class when unreadable. */
+	/* Header type from config space; the class when unreadable. */
 	if (pa_host_read_config(h, bdf, buf, 16) == 16) {
-		hdr = (uint8_t)buf[0x0e];
+		hdr = (uint8_t)buf[PCI_HEADER_TYPE];
 		out->header_type = hdr & 0x7f;
 		out->multifunction = hdr & 0x80;
 		if (!out->revision)
-			out->revision = (uint8_t)buf[0x08];
+			out->revision = (uint8_t)buf[PCI_REVISION_ID];
 	} else {
 		out->header_type = header_from_class(out->class_code);
 	}
@@ -486,7 +489,7 @@ static bool member_harmless(const struct pa_pci_func *m)
 	if (!m->driver[0] || !strcmp(m->driver, PA_DRV))
 		return true;
 	/* PCIe port services do no DMA: the module accepts them too. */
-	return m->header_type == 1 && !strcmp(m->driver, "pcieport");
+	return m->header_type == PCI_HEADER_TYPE_BRIDGE && !strcmp(m->driver, "pcieport");
 }
 
 int pa_host_assignability(const struct pa_host *h, const struct pa_pci_func *f,
@@ -499,7 +502,7 @@ int pa_host_assignability(const struct pa_host *h, const struct pa_pci_func *f,
 
 	memset(out, 0, sizeof(*out));
 	pa_bdf_format(&f->bdf, name);
-	if (f->header_type != 0) {
+	if (f->header_type != PCI_HEADER_TYPE_NORMAL) {
 		out->verdict = PA_VERDICT_BRIDGE;
 		pa_textf(out->reason, sizeof(out->reason),
 			 "%s is a bridge (header type %u): bridges are not assignable; assign the devices behind it",

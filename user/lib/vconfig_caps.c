@@ -20,39 +20,42 @@ enum { MSI_V32, MSI_V64, MSI_V32_MASK, MSI_V64_MASK };
 /* The mask register's writable bits depend on the vector count: see msi_fixup. */
 static const struct pa_vc_field msi32[] = {
 	{ .off = PCI_MSI_FLAGS, .len = 2, .keep = MSI_FLAGS_KEEP, .wmask = MSI_FLAGS_WMASK },
-	{ .off = 0x04, .len = 4, .wmask = 0xfffffffc },		/* address */
-	{ .off = 0x08, .len = 2, .wmask = 0xffff },		/* data */
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .wmask = 0xfffffffc },
+	{ .off = PCI_MSI_DATA_32, .len = 2, .wmask = 0xffff },
 };
 static const struct pa_vc_field msi64[] = {
 	{ .off = PCI_MSI_FLAGS, .len = 2, .keep = MSI_FLAGS_KEEP, .wmask = MSI_FLAGS_WMASK },
-	{ .off = 0x04, .len = 4, .wmask = 0xfffffffc },		/* address low */
-	{ .off = 0x08, .len = 4, .wmask = 0xffffffff },		/* address high */
-	{ .off = 0x0c, .len = 2, .wmask = 0xffff },		/* data */
-	{ .off = 0x0e, .len = 2 },				/* extended data: 0 */
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .wmask = 0xfffffffc },
+	{ .off = PCI_MSI_ADDRESS_HI, .len = 4, .wmask = 0xffffffff },
+	{ .off = PCI_MSI_DATA_64, .len = 2, .wmask = 0xffff },
+	{ .off = PCI_MSI_DATA_64 + 2, .len = 2 },		/* extended data: 0 */
 };
 static const struct pa_vc_field msi32_mask[] = {
 	{ .off = PCI_MSI_FLAGS, .len = 2, .keep = MSI_FLAGS_KEEP, .wmask = MSI_FLAGS_WMASK },
-	{ .off = 0x04, .len = 4, .wmask = 0xfffffffc },
-	{ .off = 0x08, .len = 2, .wmask = 0xffff },
-	{ .off = 0x0a, .len = 2 },
-	{ .off = 0x0c, .len = 4 },				/* mask */
-	{ .off = 0x10, .len = 4 },				/* pending: 0 */
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .wmask = 0xfffffffc },
+	{ .off = PCI_MSI_DATA_32, .len = 2, .wmask = 0xffff },
+	{ .off = PCI_MSI_DATA_32 + 2, .len = 2 },		/* extended data: 0 */
+	{ .off = PCI_MSI_MASK_32, .len = 4 },
+	{ .off = PCI_MSI_PENDING_32, .len = 4 },		/* pending: 0 */
 };
 static const struct pa_vc_field msi64_mask[] = {
 	{ .off = PCI_MSI_FLAGS, .len = 2, .keep = MSI_FLAGS_KEEP, .wmask = MSI_FLAGS_WMASK },
-	{ .off = 0x04, .len = 4, .wmask = 0xfffffffc },
-	{ .off = 0x08, .len = 4, .wmask = 0xffffffff },
-	{ .off = 0x0c, .len = 2, .wmask = 0xffff },
-	{ .off = 0x0e, .len = 2 },
-	{ .off = 0x10, .len = 4 },				/* mask */
-	{ .off = 0x14, .len = 4 },				/* pending: 0 */
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .wmask = 0xfffffffc },
+	{ .off = PCI_MSI_ADDRESS_HI, .len = 4, .wmask = 0xffffffff },
+	{ .off = PCI_MSI_DATA_64, .len = 2, .wmask = 0xffff },
+	{ .off = PCI_MSI_DATA_64 + 2, .len = 2 },		/* extended data: 0 */
+	{ .off = PCI_MSI_MASK_64, .len = 4 },
+	{ .off = PCI_MSI_PENDING_64, .len = 4 },		/* pending: 0 */
 };
 
+/* Each layout ends after its pending bits, or else after its data. */
 static const uint8_t msi_sizes[] = {
-	[MSI_V32] = 0x0a, [MSI_V64] = 0x0e, [MSI_V32_MASK] = 0x14, [MSI_V64_MASK] = 0x18,
+	[MSI_V32] = PCI_MSI_DATA_32 + 2, [MSI_V64] = PCI_MSI_DATA_64 + 2,
+	[MSI_V32_MASK] = PCI_MSI_PENDING_32 + 4, [MSI_V64_MASK] = PCI_MSI_PENDING_64 + 4,
 };
 static const uint8_t msi_mask_off[] = {
-	[MSI_V32] = 0, [MSI_V64] = 0, [MSI_V32_MASK] = 0x0c, [MSI_V64_MASK] = 0x10,
+	[MSI_V32] = 0, [MSI_V64] = 0, [MSI_V32_MASK] = PCI_MSI_MASK_32,
+	[MSI_V64_MASK] = PCI_MSI_MASK_64,
 };
 
 static unsigned int msi_variant_of(uint16_t flags)

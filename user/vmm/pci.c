@@ -8,22 +8,21 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <linux/pci_regs.h>
 
 #include "vmm.h"
 
 #define PCI_CF8_ENABLE	0x80000000u
-#define PCI_COMMAND		0x04
-#define PCI_COMMAND_MASTER	0x04
 
 /* Host bridge: vendor/device, command, status, class 06.00.00, header 0. */
 static uint32_t host_bridge_read(uint16_t off)
 {
 	switch (off & 0xfc) {
-	case 0x00:
+	case PCI_VENDOR_ID:
 		return 0x1237u << 16 | 0x8086u;	/* Intel 440FX, as a familiar ID */
-	case 0x04:
-		return 0x0006u;			/* memory + bus master */
-	case 0x08:
+	case PCI_COMMAND:
+		return PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	case PCI_CLASS_REVISION:
 		return 0x06000000u | 0x02;	/* host bridge, revision 2 */
 	default:
 		return 0;
@@ -42,7 +41,7 @@ static void pci_cfg(struct vmm_pci *pci, unsigned int bus, unsigned int dev,
 	if (dev == 0) {
 		if (is_write)
 			return;
-		val = off < 0x100 ? host_bridge_read(off) >> (8 * (off & 3)) : 0;
+		val = off < PCI_CFG_SPACE_SIZE ? host_bridge_read(off) >> (8 * (off & 3)) : 0;
 		memcpy(data, &val, len);
 		return;
 	}
@@ -113,12 +112,17 @@ struct bar {
 	bool io, is64, rom;
 };
 
-static uint32_t cfg_read32(struct pa_device *d, uint16_t off)
+static uint32_t cfg_read(struct pa_device *d, uint16_t off, unsigned int len)
 {
 	uint32_t v = 0xffffffffu;
 
-	pa_device_config_read(d, off, 4, &v);
+	pa_device_config_read(d, off, len, &v);
 	return v;
+}
+
+static uint32_t cfg_read32(struct pa_device *d, uint16_t off)
+{
+	return cfg_read(d, off, 4);
 }
 
 /* Size one BAR the way firmware does: all ones, read back, restore. */
@@ -129,22 +133,22 @@ static int probe_bar(struct pa_device *d, unsigned int reg, bool rom, struct bar
 	uint64_t mask;
 
 	*b = (struct bar){ .dev = d, .reg = reg, .rom = rom };
-	pa_device_config_write(d, r, 4, rom ? 0xfffff800u : 0xffffffffu);
+	pa_device_config_write(d, r, 4, rom ? PCI_ROM_ADDRESS_MASK : 0xffffffffu);
 	lo = cfg_read32(d, r);
 	pa_device_config_write(d, r, 4, orig);
 	if (rom) {
-		mask = lo & 0xfffff800u;
+		mask = lo & PCI_ROM_ADDRESS_MASK;
 		if (!mask)
 			return 0;
 		mask |= 0xffffffff00000000ull;
-	} else if (orig & 1) {
+	} else if (orig & PCI_BASE_ADDRESS_SPACE_IO) {
 		b->io = true;
 		mask = lo & 0xfffcu;
 		if (!mask)
 			return 0;
 		mask |= 0xffffffffffff0000ull;
 	} else {
-		b->is64 = ((orig >> 1) & 3) == 2;
+		b->is64 = (orig & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 		if (b->is64) {
 			orig_hi = cfg_read32(d, (uint16_t)(r + 4));
 			pa_device_config_write(d, (uint16_t)(r + 4), 4, 0xffffffffu);
@@ -166,7 +170,7 @@ static void write_bar(const struct bar *b, uint64_t addr)
 	uint32_t lo = (uint32_t)addr;
 
 	if (b->rom)
-		lo &= ~1u;	/* placed, left disabled: the guest enables it */
+		lo &= ~PCI_ROM_ADDRESS_ENABLE;	/* placed, left off: the guest enables it */
 	pa_device_config_write(b->dev, (uint16_t)b->reg, 4, lo);
 	if (b->is64)
 		pa_device_config_write(b->dev, (uint16_t)(b->reg + 4), 4,
@@ -182,18 +186,18 @@ int vmm_pci_assign_bars(struct vmm_pci *pci)
 
 	for (unsigned int i = 0; i < pci->ndev; i++) {
 		struct pa_device *d = pci->dev[i];
-		uint32_t hdr = cfg_read32(d, 0x0c);
+		uint32_t hdr = cfg_read(d, PCI_HEADER_TYPE, 1);
 
-		if (((hdr >> 16) & 0x7f) != 0)
+		if ((hdr & 0x7f) != PCI_HEADER_TYPE_NORMAL)
 			continue;	/* only type-0 functions are assigned */
-		for (unsigned int r = 0x10; r <= 0x24; r += 4) {
+		for (unsigned int r = PCI_BASE_ADDRESS_0; r <= PCI_BASE_ADDRESS_5; r += 4) {
 			if (probe_bar(d, r, false, &bars[n])) {
 				if (bars[n].is64)
 					r += 4;
 				n++;
 			}
 		}
-		if (probe_bar(d, 0x30, true, &bars[n]))
+		if (probe_bar(d, PCI_ROM_ADDRESS, true, &bars[n]))
 			n++;
 	}
 	/* Largest first, so each stays naturally aligned with little waste. */
@@ -230,14 +234,15 @@ int vmm_pci_assign_bars(struct vmm_pci *pci)
 	}
 	for (unsigned int i = 0; i < pci->ndev; i++) {
 		uint8_t slot = (uint8_t)(i + 1);
-		uint32_t pin = (cfg_read32(pci->dev[i], 0x3c) >> 8) & 0xff;
-		int gsi = pa_kvm_intx_gsi((uint8_t)(slot << 3), (uint8_t)pin);
+		uint8_t pin = (uint8_t)cfg_read(pci->dev[i], PCI_INTERRUPT_PIN, 1);
+		int gsi = pa_kvm_intx_gsi((uint8_t)(slot << 3), pin);
 
 		/* Interrupt line as firmware reports it; decode on. */
 		if (gsi >= 0)
-			pa_device_config_write(pci->dev[i], 0x3c, 1, (uint32_t)gsi);
-		pa_device_config_write(pci->dev[i], 0x04, 2,
-				       (cfg_read32(pci->dev[i], 0x04) & 0xffff) | 0x3);
+			pa_device_config_write(pci->dev[i], PCI_INTERRUPT_LINE, 1, (uint32_t)gsi);
+		pa_device_config_write(pci->dev[i], PCI_COMMAND, 2,
+				       cfg_read(pci->dev[i], PCI_COMMAND, 2) |
+				       PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	}
 	return 0;
 }

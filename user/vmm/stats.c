@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/pci_regs.h>
 
 #include "vmm.h"
 
@@ -41,13 +42,16 @@ void vmm_stats_init(struct vmm *v)
 		struct pa_device *d = v->pci.dev[i];
 
 		for (unsigned int b = 0; b <= BAR_ROM; b++) {
-			uint16_t reg = (uint16_t)(b == BAR_ROM ? 0x30 : 0x10 + 4 * b);
+			uint16_t reg = (uint16_t)(b == BAR_ROM ? PCI_ROM_ADDRESS :
+						  PCI_BASE_ADDRESS_0 + 4 * b);
 			uint32_t orig = cfg32(d, reg), lo, hi = 0xffffffffu, orig_hi;
-			bool io = b != BAR_ROM && (orig & 1);
-			bool is64 = b != BAR_ROM && !io && (orig & 6) == 4;
+			uint32_t type = orig & PCI_BASE_ADDRESS_MEM_TYPE_MASK;
+			bool io = b != BAR_ROM && (orig & PCI_BASE_ADDRESS_SPACE_IO);
+			bool is64 = b != BAR_ROM && !io && type == PCI_BASE_ADDRESS_MEM_TYPE_64;
 			uint64_t mask;
 
-			pa_device_config_write(d, reg, 4, b == BAR_ROM ? 0xfffff800u : 0xffffffffu);
+			pa_device_config_write(d, reg, 4,
+					       b == BAR_ROM ? PCI_ROM_ADDRESS_MASK : 0xffffffffu);
 			lo = cfg32(d, reg);
 			pa_device_config_write(d, reg, 4, orig);
 			if (is64 && b < 5) {
@@ -57,7 +61,7 @@ void vmm_stats_init(struct vmm *v)
 				pa_device_config_write(d, (uint16_t)(reg + 4), 4, orig_hi);
 			}
 			mask = (uint64_t)(is64 ? hi : io || b == BAR_ROM ? 0 : 0xffffffffu) << 32 |
-			       (lo & (io ? ~3u : b == BAR_ROM ? 0xfffff800u : ~15u));
+			       (lo & (io ? ~3u : b == BAR_ROM ? PCI_ROM_ADDRESS_MASK : ~15u));
 			if (io)
 				mask |= 0xffffffffffff0000ull;	/* 16-bit port space */
 			s->bar[i][b].size = mask ? ~mask + 1 : 0;
