@@ -9,6 +9,7 @@
  *   dma-4k | dma-thp | dma-hugetlb | dma-memfd | dma-memfd-huge
  *                                    DMA map/unmap of 64..MAX MiB
  *   irq                              MSI and INTx round trips into an eventfd
+ *   irq-ci                           the MSI rate ratio to +-5% (95% interval)
  *   config                           config-space reads as a VMM does them
  *   attach                           open -> N MiB mapped + MSI wired
  *
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -585,7 +587,9 @@ static int cmp_u64(const void *a, const void *b)
 enum irq_mode { IRQ_MSI, IRQ_INTX_RESAMPLE, IRQ_INTX_UNMASK };
 static const char *const irq_mode_name[] = { "msi", "intx-resample", "intx-unmask" };
 
-static void irq_run(const struct stack *s, enum irq_mode mode, int rep, int n)
+/* One block of @n round trips; prints it and returns its rate (per s). */
+static double irq_run(const char *bench, const struct stack *s, enum irq_mode mode,
+		      int rep, int n)
 {
 	int efd = eventfd(0, EFD_CLOEXEC), rfd = -1;
 	uint64_t *lat = calloc(n, sizeof(*lat)), v, one = 1, t0, start, total;
@@ -623,10 +627,10 @@ static void irq_run(const struct stack *s, enum irq_mode mode, int rep, int n)
 	}
 	total = now_ns() - start;
 	qsort(lat, n, sizeof(*lat), cmp_u64);
-	printf("PA-BENCH {\"bench\":\"irq\",\"mode\":\"%s\",\"stack\":\"%s\",\"rep\":%d,"
+	printf("PA-BENCH {\"bench\":\"%s\",\"mode\":\"%s\",\"stack\":\"%s\",\"rep\":%d,"
 	       "\"n\":%d,\"rate_hz\":%.1f,\"lat_p50_ns\":%" PRIu64 ",\"lat_p90_ns\":%"
 	       PRIu64 ",\"lat_p99_ns\":%" PRIu64 "}\n",
-	       irq_mode_name[mode], s->name, rep, n, n * 1e9 / total, lat[n / 2],
+	       bench, irq_mode_name[mode], s->name, rep, n, n * 1e9 / total, lat[n / 2],
 	       lat[n * 9 / 10], lat[n * 99 / 100]);
 	fflush(stdout);
 	s->trigger(&d, intx, -1);
@@ -635,6 +639,66 @@ static void irq_run(const struct stack *s, enum irq_mode mode, int rep, int n)
 	if (rfd >= 0)
 		close(rfd);
 	free(lat);
+	return n * 1e9 / total;
+}
+
+/* Two-sided 95% Student t quantile for @df degrees of freedom. */
+static double t975(int df)
+{
+	static const double t[] = { 0, 12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+		2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110,
+		2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052,
+		2.048, 2.045, 2.042 };
+
+	if (df < 1)
+		return INFINITY;
+	return df <= 30 ? t[df] : 1.96 + 2.4 / df;
+}
+
+/*
+ * The MSI rate ratio to a stated precision: pairs of short blocks (the two
+ * stacks back to back, their order alternating) until the 95% interval of
+ * the mean log ratio is within +-5% (at least IRQ_CI_MIN pairs), or the
+ * pair or time budget runs out. Each block is an "irq" record (rep = the
+ * pair, bench irq-ci-block); the last record gives the interval the run reached, which
+ * tests/bench/report.py recomputes from the blocks.
+ */
+#define IRQ_CI_MIN	10
+#define IRQ_CI_MAX	400
+#define IRQ_CI_SECONDS	240
+
+static void phase_irq_ci(void)
+{
+	int n = getenv("PA_BENCH_IRQ_CI_BLOCK") ? atoi(getenv("PA_BENCH_IRQ_CI_BLOCK")) : 250;
+	double sum = 0, sum2 = 0, mean = 0, half = INFINITY;
+	uint64_t t0 = now_ns();
+	int k;
+
+	for (k = 0; k < IRQ_CI_MAX; k++) {
+		double rate[2];
+
+		for (int i = 0; i < 2; i++) {
+			const struct stack *s = nth(k, i);
+
+			bind_to(s->driver);
+			rate[s != &stacks[0]] = irq_run("irq-ci-block", s, IRQ_MSI, k, n);
+		}
+		sum += log(rate[0] / rate[1]);
+		sum2 += log(rate[0] / rate[1]) * log(rate[0] / rate[1]);
+		if (k + 1 < IRQ_CI_MIN)
+			continue;
+		mean = sum / (k + 1);
+		half = t975(k) * sqrt(fmax(0, (sum2 - (k + 1) * mean * mean) / k) / (k + 1));
+		if (half <= log(1.05) || now_ns() - t0 > IRQ_CI_SECONDS * 1000000000ULL) {
+			k++;
+			break;
+		}
+	}
+	printf("PA-BENCH {\"bench\":\"irq-ci\",\"mode\":\"msi\",\"pairs\":%d,\"n\":%d,"
+	       "\"ratio\":%.4f,\"lo\":%.4f,\"hi\":%.4f,\"converged\":%s}\n",
+	       k, n, exp(mean), exp(mean - half), exp(mean + half),
+	       half <= log(1.05) ? "true" : "false");
+	fflush(stdout);
 }
 
 static void phase_irq(void)
@@ -650,7 +714,7 @@ static void phase_irq(void)
 					const struct stack *s = nth(k, i);
 
 					bind_to(s->driver);
-					irq_run(s, m, rep, n / IRQ_BLOCKS);
+					irq_run("irq", s, m, rep, n / IRQ_BLOCKS);
 				}
 }
 
@@ -844,7 +908,7 @@ int main(int argc, char **argv)
 	const char *phase;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s dma-4k|dma-thp|dma-hugetlb|dma-memfd|dma-memfd-huge|irq|config|attach|info BDF [REPS]\n",
+		fprintf(stderr, "usage: %s dma-4k|dma-thp|dma-hugetlb|dma-memfd|dma-memfd-huge|irq|irq-ci|config|attach|info BDF [REPS]\n",
 			argv[0]);
 		return 2;
 	}
@@ -869,6 +933,8 @@ int main(int argc, char **argv)
 		phase_dma(B_MEMFD_HUGE);
 	else if (!strcmp(phase, "irq"))
 		phase_irq();
+	else if (!strcmp(phase, "irq-ci"))
+		phase_irq_ci();
 	else if (!strcmp(phase, "config"))
 		phase_config();
 	else if (!strcmp(phase, "attach"))
