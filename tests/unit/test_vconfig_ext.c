@@ -123,6 +123,47 @@ static void hidden_first_relinked(void **state)
 	pa_vconfig_free(vc);
 }
 
+/*
+ * The policy table, one ID at a time at 0x100 over a device whose extended
+ * space is all ones: a kept ID shows exactly its size's bytes (AER's
+ * endpoint layout, DSN's 12 bytes), a hidden one nothing at all.
+ */
+static void table_keep_hide_size(void **state)
+{
+	static const struct { uint16_t id; uint16_t size; } ids[] = {
+		{ PCI_EXT_CAP_ID_ERR, PCI_ERR_ROOT_COMMAND },
+		{ PCI_EXT_CAP_ID_DSN, PCI_EXT_CAP_DSN_SIZEOF },
+		{ PCI_EXT_CAP_ID_ACS, 0 }, { PCI_EXT_CAP_ID_LTR, 0 },
+		{ PCI_EXT_CAP_ID_SRIOV, 0 }, { PCI_EXT_CAP_ID_ATS, 0 },
+		{ PCI_EXT_CAP_ID_REBAR, 0 }, { PCI_EXT_CAP_ID_VNDR, 0 },
+		{ PCI_EXT_CAP_ID_DVSEC, 0 }, { PCI_EXT_CAP_ID_PWR, 0 },
+	};
+	struct mockdev d;
+	struct pa_vconfig *vc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		unsigned int size = ids[i].size, o;
+
+		ext_dev(&d);
+		memset(d.cfg + 0x104, 0xff, 0x100);
+		ext_cap(&d, 0x100, ids[i].id, 0);
+		vc = vc_open(&d, NULL);
+		assert_int_equal(pa_vconfig_find_ext_cap(vc, ids[i].id), size ? 0x100 : 0);
+		assert_int_equal(rd(vc, 0x100, 4), size ? EXT(ids[i].id, 1, 0) : 0);
+		for (o = 0x104; o < 0x100 + size; o += 4)
+			if (rd(vc, (uint16_t)o, 4) != 0xffffffff)
+				fail_msg("ID 0x%x: 0x%x reads 0x%x", ids[i].id, o,
+					 rd(vc, (uint16_t)o, 4));
+		for (o = 0x100 + (size ? size : 4); o < 0x200; o += 4)
+			if (rd(vc, (uint16_t)o, 4))
+				fail_msg("ID 0x%x: 0x%x shown", ids[i].id, o);
+		wr(vc, 0x104, 4, 0);
+		assert_int_equal(d.nwrites, 0);
+		pa_vconfig_free(vc);
+	}
+}
+
 /* Only the first instance of each ID is kept. */
 static void duplicates_hidden(void **state)
 {
@@ -203,6 +244,7 @@ int main(void)
 		cmocka_unit_test(aer_status_live_readonly),
 		cmocka_unit_test(aer_controls_virtual),
 		cmocka_unit_test(hidden_first_relinked),
+		cmocka_unit_test(table_keep_hide_size),
 		cmocka_unit_test(duplicates_hidden),
 		cmocka_unit_test(broken_lists),
 		cmocka_unit_test(no_extended_space),

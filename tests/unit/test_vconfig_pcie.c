@@ -181,6 +181,56 @@ static void pcie_82599vf_version0(void **state)
 	assert_int_equal(vc_open_err(&d, NULL), -EINVAL);
 }
 
+/* Open the device, take the guest's view of all of config space, close. */
+static void guest_view(struct mockdev *d, uint8_t *out)
+{
+	struct pa_vconfig *vc = vc_open(d, NULL);
+
+	assert_int_equal(pa_vconfig_size(vc), 4096);
+	for (unsigned int o = 0; o < 4096; o += 4)
+		put32(out + o, rd(vc, (uint16_t)o, 4));
+	pa_vconfig_free(vc);
+}
+
+/*
+ * The quirk table's 82599 VF line: the VF's version 0 capability is shown
+ * byte for byte as the same function's v2 one would be (version field
+ * aside, which stays the device's); the same device ID under another
+ * vendor, or the vendor's neighbouring IDs, get no quirk and are refused.
+ */
+static void pcie_quirk_82599vf_table(void **state)
+{
+	static const struct { uint16_t vid, did; } others[] = {
+		{ 0x8086, 0x10ec }, { 0x8086, 0x10ee }, { 0x8087, 0x10ed }, { 0x10ed, 0x8086 },
+	};
+	static uint8_t v0[4096], v2[4096];
+	struct mockdev d;
+	uint8_t *pcie;
+
+	(void)state;
+	cfg_init(&d, 0x8086, 0x10ed);
+	pcie = full_pcie(&d, 0xa0, 0, PCI_EXP_TYPE_ENDPOINT);
+	put16(pcie + PCI_EXP_DEVCTL, 0x2000 | 0x0020);
+	put32(d.cfg + 0x100, PCI_EXT_CAP_ID_ERR | 2 << 16 | 0x140 << 20);
+	put32(d.cfg + 0x140, PCI_EXT_CAP_ID_DSN | 1 << 16);
+	guest_view(&d, v0);
+	assert_int_equal(v0[0xa0 + PCI_EXP_FLAGS] & PCI_EXP_FLAGS_VERS, 0);
+	assert_int_equal(get32(v0 + 0xa0 + PCI_EXP_LNKCAP2), 0xffffffff);	/* v2 size */
+	assert_int_equal(get32(v0 + 0x140), PCI_EXT_CAP_ID_DSN | 1 << 16);
+	pcie[PCI_EXP_FLAGS] |= 2;
+	guest_view(&d, v2);
+	v2[0xa0 + PCI_EXP_FLAGS] &= (uint8_t)~PCI_EXP_FLAGS_VERS;
+	assert_memory_equal(v0, v2, sizeof(v0));
+
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		cfg_init(&d, others[i].vid, others[i].did);
+		full_pcie(&d, 0xa0, 0, PCI_EXP_TYPE_ENDPOINT);
+		if (vc_open_err(&d, NULL) != -EINVAL || !strstr(d.log, "version 0"))
+			fail_msg("%04x:%04x: quirk applied, log: %s", others[i].vid,
+				 others[i].did, d.log);
+	}
+}
+
 static void pcie_flags_irq_live(void **state)
 {
 	struct mockdev d;
@@ -260,6 +310,7 @@ int main(void)
 		cmocka_unit_test(pcie_types),
 		cmocka_unit_test(pcie_bcm5761_short),
 		cmocka_unit_test(pcie_82599vf_version0),
+		cmocka_unit_test(pcie_quirk_82599vf_table),
 		cmocka_unit_test(pcie_flags_irq_live),
 		cmocka_unit_test(pcie_hidden_duplicate_extent),
 	};

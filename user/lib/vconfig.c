@@ -229,6 +229,8 @@ int pa_vconfig_new(const struct pa_vconfig_ops *ops, void *opaque,
 		ret = -EINVAL;
 		goto fail;
 	}
+	/* The policies below read the device as its quirks say. */
+	pa_vc_apply_quirks(vc);
 
 	/* Everything starts emulated, zero and read-only: hidden. */
 	memset(vc->emu, 0xff, sizeof(vc->emu));

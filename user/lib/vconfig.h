@@ -16,7 +16,8 @@
  *
  * The tables are filled from declarative policies (one for the type-0
  * header, one per capability ID) in vconfig.c / vconfig_caps.c /
- * vconfig_pcie.c.
+ * vconfig_pcie.c / vconfig_ext.c; device quirks (a table by vendor and
+ * device ID) in vconfig_quirks.c.
  *
  * Policy summary:
  *   - type-0 header only (bridges are refused with -EINVAL);

@@ -24,32 +24,37 @@
  * (ECRC) are a read-only snapshot.
  */
 static const struct pa_vc_field aer_fields[] = {
-	{ PCI_ERR_UNCOR_STATUS, 4, 0, 0, 0xffffffff, 0, 0, 0 },
-	{ PCI_ERR_UNCOR_MASK, 4, 0xffffffff, 0, 0, 0xffffffff, 0, 0 },
-	{ PCI_ERR_UNCOR_SEVER, 4, 0xffffffff, 0, 0, 0xffffffff, 0, 0 },
-	{ PCI_ERR_COR_STATUS, 4, 0, 0, 0xffffffff, 0, 0, 0 },
-	{ PCI_ERR_COR_MASK, 4, 0xffffffff, 0, 0, 0xffffffff, 0, 0 },
-	{ PCI_ERR_HEADER_LOG, 4, 0, 0, 0xffffffff, 0, 0, 0 },
-	{ PCI_ERR_HEADER_LOG + 4, 4, 0, 0, 0xffffffff, 0, 0, 0 },
-	{ PCI_ERR_HEADER_LOG + 8, 4, 0, 0, 0xffffffff, 0, 0, 0 },
-	{ PCI_ERR_HEADER_LOG + 12, 4, 0, 0, 0xffffffff, 0, 0, 0 },
+	{ .off = PCI_ERR_UNCOR_STATUS, .len = 4, .live = 0xffffffff },
+	{ .off = PCI_ERR_UNCOR_MASK, .len = 4, .keep = 0xffffffff, .wmask = 0xffffffff },
+	{ .off = PCI_ERR_UNCOR_SEVER, .len = 4, .keep = 0xffffffff, .wmask = 0xffffffff },
+	{ .off = PCI_ERR_COR_STATUS, .len = 4, .live = 0xffffffff },
+	{ .off = PCI_ERR_COR_MASK, .len = 4, .keep = 0xffffffff, .wmask = 0xffffffff },
+	{ .off = PCI_ERR_HEADER_LOG, .len = 4, .live = 0xffffffff },
+	{ .off = PCI_ERR_HEADER_LOG + 4, .len = 4, .live = 0xffffffff },
+	{ .off = PCI_ERR_HEADER_LOG + 8, .len = 4, .live = 0xffffffff },
+	{ .off = PCI_ERR_HEADER_LOG + 12, .len = 4, .live = 0xffffffff },
 };
 
-/* How one extended capability ID is shown; bytes no field covers are a
- * read-only snapshot of the device.
+/*
+ * How one extended capability ID is exposed, as struct pa_vc_cap_policy
+ * does for standard ones: an ID in the table is kept (its first
+ * instance), any other is hidden. Bytes of a kept capability no field
+ * covers are a read-only snapshot of the device; nothing here reaches
+ * the device.
  */
 struct pa_vc_ext_policy {
 	uint16_t id;
 	const char *name;
-	uint16_t size;		/* an endpoint's layout, header included */
+	uint16_t size;		/* fixed: an endpoint's layout, header included */
 	struct pa_vc_field_list fields;
 };
 
 static const struct pa_vc_ext_policy ext_policies[] = {
 	/* Endpoint layout: the root port registers (0x2c-0x37) do not apply. */
-	{ PCI_EXT_CAP_ID_ERR, "AER", PCI_ERR_ROOT_COMMAND, PA_VC_FIELDS(aer_fields) },
+	{ .id = PCI_EXT_CAP_ID_ERR, .name = "AER", .size = PCI_ERR_ROOT_COMMAND,
+	  .fields = PA_VC_FIELDS(aer_fields) },
 	/* Device serial number: read-only. */
-	{ PCI_EXT_CAP_ID_DSN, "DSN", PCI_EXT_CAP_DSN_SIZEOF, { NULL, 0 } },
+	{ .id = PCI_EXT_CAP_ID_DSN, .name = "DSN", .size = PCI_EXT_CAP_DSN_SIZEOF },
 };
 
 static const struct pa_vc_ext_policy *ext_policy(uint16_t id)

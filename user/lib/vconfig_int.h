@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vconfig internals shared by vconfig.c, vconfig_caps.c and vconfig_pcie.c.
- * Not part of any API.
+ * vconfig internals shared by vconfig.c, vconfig_caps.c, vconfig_pcie.c,
+ * vconfig_ext.c and vconfig_quirks.c. Not part of any API.
  */
 #ifndef PA_VCONFIG_INT_H
 #define PA_VCONFIG_INT_H
@@ -64,10 +64,19 @@ struct pa_vc_cap_policy {
 	void (*fixup)(struct pa_vconfig *vc, uint8_t pos, unsigned int size);
 };
 
+/*
+ * What device quirks change in how the device's config space is read:
+ * set by the fixups of vconfig_quirks.c, consulted by the policies.
+ */
+struct pa_vc_quirks {
+	bool pcie_v0_is_v2;	/* PCIe capability version 0 is a v2 structure */
+};
+
 struct pa_vconfig {
 	struct pa_vconfig_ops ops;
 	void *opaque;
 	struct pa_vconfig_opts opts;
+	struct pa_vc_quirks quirks;
 	unsigned int size;			/* guest-visible */
 
 	uint8_t host[PA_VCONFIG_SPACE_SIZE];	/* device config at init */
@@ -97,6 +106,12 @@ void pa_vc_log(struct pa_vconfig *vc, const char *fmt, ...)
 /* Apply one field at base (absolute offset of the header or capability). */
 void pa_vc_apply_field(struct pa_vconfig *vc, unsigned int base,
 		       const struct pa_vc_field *f, unsigned int limit);
+
+/*
+ * Run the fixups of the quirk table's entries for the device's vendor and
+ * device ID (vconfig_quirks.c): once, before the policies read vc->host.
+ */
+void pa_vc_apply_quirks(struct pa_vconfig *vc);
 
 /* Walk, validate and rebuild the capability chain into the shadow. */
 int pa_vc_build_caps(struct pa_vconfig *vc);

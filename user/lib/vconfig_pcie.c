@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The PCI Express capability: sizes per version (with the bcm5761 and
- * Intel 82599 VF quirks), endpoint-only, FLR hidden, error reporting and
- * device control kept away from the hardware, link and slot/root trimmed.
+ * The PCI Express capability: sizes per version (a v2 capability cut short
+ * as on the bcm5761 accepted; version 0 as v2 where a device quirk says
+ * so), endpoint-only, FLR hidden, error reporting and device control kept
+ * away from the hardware, link and slot/root trimmed.
  */
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -12,9 +13,6 @@
 #define PCIE_V1_SIZE		0x14	/* up to and including link status */
 #define PCIE_V2_SIZE		0x3c	/* the full v2 structure */
 #define PCIE_V2_MIN_SIZE	0x34	/* what the bcm5761 implements */
-
-#define PCI_VENDOR_INTEL	0x8086
-#define PCI_DEVICE_82599_VF	0x10ed
 
 #define LNKCAP_KEEP (PCI_EXP_LNKCAP_SLS | PCI_EXP_LNKCAP_MLW | PCI_EXP_LNKCAP_ASPMS | \
 		     PCI_EXP_LNKCAP_L0SEL | PCI_EXP_LNKCAP_L1EL)
@@ -57,7 +55,6 @@ static int pcie_size(struct pa_vconfig *vc, uint8_t pos)
 {
 	unsigned int version = vc->host[pos + PCI_EXP_FLAGS] & PCI_EXP_FLAGS_VERS;
 	unsigned int room = PA_VCONFIG_LEGACY_SIZE - pos;
-	uint16_t vid, did;
 
 	switch (version) {
 	case 1:
@@ -78,10 +75,8 @@ static int pcie_size(struct pa_vconfig *vc, uint8_t pos)
 		}
 		return PCIE_V2_SIZE;
 	case 0:
-		/* Intel 82599 VF reports version 0 for what is a v2 structure. */
-		vid = (uint16_t)pa_vc_get(vc->host + PCI_VENDOR_ID, 2);
-		did = (uint16_t)pa_vc_get(vc->host + PCI_DEVICE_ID, 2);
-		if (vid == PCI_VENDOR_INTEL && did == PCI_DEVICE_82599_VF)
+		/* A quirk (vconfig_quirks.c) vouches for the v2 layout. */
+		if (vc->quirks.pcie_v0_is_v2)
 			return PCIE_V2_SIZE;
 		break;
 	default:
