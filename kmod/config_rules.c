@@ -172,7 +172,13 @@ static u16 pa_cfg_std_len(u8 id, unsigned int pos, pa_cfg_read_fn read, void *op
 	case PCI_CAP_ID_VNDR:
 		return (d0 >> 16) & 0xff;
 	case PCI_CAP_ID_EXP:
-		return ((d0 >> 16) & PCI_EXP_FLAGS_VERS) > 1 ? 0x3c : PCI_CAP_EXP_ENDPOINT_SIZEOF_V1;
+		/*
+		 * Only version 1 is the short layout. Version 0 (the 82599 VF
+		 * says so of a v2 structure) must not leave DEVCTL2 and the
+		 * registers after it as unfiltered gap bytes.
+		 */
+		return ((d0 >> 16) & PCI_EXP_FLAGS_VERS) == 1 ?
+		       PCI_CAP_EXP_ENDPOINT_SIZEOF_V1 : 0x3c;
 	case PCI_CAP_ID_SATA:
 		if (read(opaque, pos + PCI_SATA_REGS, &d1))
 			return 0;

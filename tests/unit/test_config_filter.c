@@ -304,6 +304,27 @@ static void pcie_v1_short(void **state)
 	check_range(&map, 0x40, 0x100, STD(EXP), 0x40, 0x14, 0xff);
 }
 
+/*
+ * Version 0 (the 82599 VF reports it for a v2 structure) is sized as v2:
+ * DEVCTL2 and what follows stay under the capability's rules, and DEVCTL2
+ * gets exactly its v2 write mask, not a gap's.
+ */
+static void pcie_v0_sized_as_v2(void **state)
+{
+	const u8 one[1][2] = { { PCI_CAP_ID_EXP, 0x40 } };
+	struct pa_cfg_map map;
+	struct pa_cfg_masks m;
+
+	(void)state;
+	cfg_reset();
+	std_chain(1, one);
+	put16(0x42, 0x0000);
+	scan(&map, 256);
+	check_range(&map, 0x40, 0x100, STD(EXP), 0x40, 0x3c, 0xff);
+	pa_cfg_rules_masks(&map, 0x40 + PCI_EXP_DEVCTL2, 2, &m);
+	assert_int_equal(m.write, 0x035f);
+}
+
 /* Extended IDs: pci_regs.h's, the reserved ones between, and beyond. */
 static const u16 ext_ids[] = {
 	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
@@ -645,6 +666,7 @@ int main(void)
 		cmocka_unit_test(header_bits),
 		cmocka_unit_test(every_standard_capability),
 		cmocka_unit_test(pcie_v1_short),
+		cmocka_unit_test(pcie_v0_sized_as_v2),
 		cmocka_unit_test(every_extended_capability),
 		cmocka_unit_test(lengths_end_at_next_capability),
 		cmocka_unit_test(broken_chains),
