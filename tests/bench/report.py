@@ -209,6 +209,18 @@ def build(rows):
                              "verdict": verdict(c["ratio"], 1.0) if c["lo"] < 1.0 <= c["hi"] or
                              c["lo"] >= 1.0 else "below parity with 95% confidence"})
 
+    # ---- where the map time goes (15-dma-profile) ----
+    prof = defaultdict(dict)
+    for r in by["profile"]:
+        prof[r["backing"]][r["func"]] = r
+    s["profile"] = {}
+    for b, fs in prof.items():
+        total = fs.get("pa_dma_ioctl_map", {}).get("total_us")
+        s["profile"][b] = [{"func": f, "hits": r["hits"], "total_us": r["total_us"],
+                            "avg_us": r["total_us"] / r["hits"] if r["hits"] else None,
+                            "share": div(r["total_us"], total)}
+                           for f, r in sorted(fs.items(), key=lambda kv: -kv[1]["total_us"])]
+
     # ---- config ----
     cfg = defaultdict(list)
     devreads = defaultdict(list)
@@ -458,6 +470,15 @@ def dma_md(s):
             ms(f["map_ns"]["median"]) if f else "-", ratio_str(e["map_vs_floor"]),
             ms(p.get("unmap_ns", {}).get("median")), ms(v.get("unmap_ns", {}).get("median")),
             ratio_str(e["unmap_speedup"])))
+    for b, rows in sorted(s.get("profile", {}).items()):
+        out += ["", f"Where pciassign's time goes, {b} (ftrace function profiler, time "
+                "including callees, the profiler's own cost included; share of the map "
+                "ioctl's time):", "",
+                "| function | calls | total ms | us per call | share of map |", "|---|---|---|---|---|"]
+        for r in rows:
+            share = "-" if r["share"] is None else f"{r['share'] * 100:.0f}%"
+            out.append(f"| `{r['func']}` | {r['hits']} | {r['total_us'] / 1000:.2f} | "
+                       f"{r['avg_us']:.1f} | {share} |")
     if s["floor"]:
         out += ["", "| floor pages | MiB | runs | map ms | unmap ms |", "|---|---|---|---|---|"]
         for f in s["floor"]:

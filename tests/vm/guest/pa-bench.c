@@ -18,7 +18,8 @@
  * sample to the next, so slow drift of the emulator cancels out. Only the
  * operation under test is timed; buffers are faulted in beforehand.
  *
- * PA_BENCH_MAX_MIB (environment) caps the DMA sizes (default 512).
+ * PA_BENCH_MAX_MIB (environment) caps the DMA sizes (default 512);
+ * PA_BENCH_ONLY=pciassign|vfio runs the DMA phases on one stack.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -48,6 +49,7 @@
 #include "../../../user/lib/vconfig_caps.c"
 #include "../../../user/lib/vconfig_pcie.c"
 #include "../../../user/lib/vconfig_ext.c"
+#include "../../../user/lib/vconfig_quirks.c"
 
 #include "edu.h"
 
@@ -537,7 +539,12 @@ static void phase_dma(enum backing kind)
 			runs = phys_runs(&b);
 			for (int i = 0; i < 2; i++) {
 				const struct stack *s = nth(k, i);
+				const char *only = getenv("PA_BENCH_ONLY");
 				struct dev d;
+
+				/* One stack only: the profile case traces pciassign's map. */
+				if (only && strcmp(only, s->name))
+					continue;
 				uint64_t t0, t1, t2;
 				int rm, ru;
 
