@@ -68,6 +68,23 @@ static void fin(struct mb *m)
 	set32(m, 4, (uint32_t)m->n);
 }
 
+/* A command of fixed fields by fmt ('4' 32 bits of v, '8' 64), size set. */
+static void build(struct mb *m, uint16_t command, const char *fmt, const uint64_t *v)
+{
+	cmd(m, command);
+	for (size_t i = 0; fmt[i]; i++)
+		le(m, v[i], (unsigned int)(fmt[i] - '0'));
+	fin(m);
+}
+
+/* A DEVICE_RESET, msg_id 0x12 << 8 | id. */
+static void reset_msg(struct mb *m, uint8_t id)
+{
+	cmd(m, VU_CMD_DEVICE_RESET);
+	m->b[0] = id;
+	fin(m);
+}
+
 static int dec(struct mb *m, unsigned int nfds, struct vu_msg *out)
 {
 	return vu_decode(m->b, m->n, nfds, &lim, out);
@@ -81,8 +98,7 @@ static void header_rejects(void **state)
 	struct mb m;
 
 	(void)state;
-	cmd(&m, VU_CMD_DEVICE_RESET);
-	fin(&m);
+	reset_msg(&m, 0x34);
 	assert_int_equal(dec(&m, 0, &out), 0);
 	assert_true(out.hdr_valid);
 	assert_int_equal(out.hdr.msg_id, 0x1234);
@@ -143,6 +159,9 @@ static void unsupported_commands(void **state)
 		assert_int_equal(out.hdr.command, cmds[i]);
 	}
 	assert_string_equal(vu_command_name(VU_CMD_DMA_MAP), "DMA_MAP");
+	assert_string_equal(vu_command_name(VU_CMD_DEVICE_RESET), "DEVICE_RESET");
+	assert_string_equal(vu_command_name(VU_CMD_MIG_DATA_WRITE), "MIG_DATA_WRITE");
+	assert_string_equal(vu_command_name(0), "?");
 	assert_string_equal(vu_command_name(999), "?");
 }
 
@@ -265,13 +284,7 @@ static void version_rejects(void **state)
 static void dma_map_msg(struct mb *m, uint32_t argsz, uint32_t flags,
 			uint64_t offset, uint64_t addr, uint64_t size)
 {
-	cmd(m, VU_CMD_DMA_MAP);
-	u32(m, argsz);
-	u32(m, flags);
-	u64(m, offset);
-	u64(m, addr);
-	u64(m, size);
-	fin(m);
+	build(m, VU_CMD_DMA_MAP, "44888", (const uint64_t[]){ argsz, flags, offset, addr, size });
 }
 
 static void dma_map(void **state)
@@ -342,12 +355,7 @@ static void dma_map(void **state)
 static void dma_unmap_msg(struct mb *m, uint32_t argsz, uint32_t flags,
 			  uint64_t addr, uint64_t size)
 {
-	cmd(m, VU_CMD_DMA_UNMAP);
-	u32(m, argsz);
-	u32(m, flags);
-	u64(m, addr);
-	u64(m, size);
-	fin(m);
+	build(m, VU_CMD_DMA_UNMAP, "4488", (const uint64_t[]){ argsz, flags, addr, size });
 }
 
 static void dma_unmap(void **state)
@@ -391,16 +399,13 @@ static void dma_unmap(void **state)
 
 /* ---- the info commands, RESET ------------------------------------------ */
 
+/* argsz, flags 0, index, then zeros to words 32-bit words. */
 static void info_msg(struct mb *m, uint16_t command, uint32_t argsz,
 		     uint32_t words, uint32_t index)
 {
-	cmd(m, command);
-	u32(m, argsz);
-	u32(m, 0);
-	u32(m, index);
-	for (uint32_t i = 3; i < words; i++)
-		u32(m, 0);
-	fin(m);
+	static const char fmt[] = "44444444";
+
+	build(m, command, fmt + 8 - words, (const uint64_t[8]){ argsz, 0, index });
 }
 
 static void info_commands(void **state)
@@ -479,23 +484,46 @@ static void device_reset(void **state)
 
 /* ---- SET_IRQS ---------------------------------------------------------- */
 
+/* On index 2 (MSI-X), ndata bytes of data after the fields. */
 static void irqs_msg(struct mb *m, uint32_t flags, uint32_t start,
 		     uint32_t count, const uint8_t *data, uint32_t ndata)
 {
-	cmd(m, VU_CMD_DEVICE_SET_IRQS);
-	u32(m, VU_IRQ_SET_SIZE + ndata);
-	u32(m, flags);
-	u32(m, 2);	/* MSI-X */
-	u32(m, start);
-	u32(m, count);
+	build(m, VU_CMD_DEVICE_SET_IRQS, "44444",
+	      (const uint64_t[]){ VU_IRQ_SET_SIZE + ndata, flags, 2, start, count });
 	if (ndata)
 		bytes(m, data, ndata);
 	fin(m);
 }
 
+#define EFD (VU_IRQ_DATA_EVENTFD | VU_IRQ_ACTION_TRIGGER)
+#define NONE_TRIGGER (VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER)
+#define BOOL_TRIGGER (VU_IRQ_DATA_BOOL | VU_IRQ_ACTION_TRIGGER)
+
 static void set_irqs(void **state)
 {
-	const uint32_t efd = VU_IRQ_DATA_EVENTFD | VU_IRQ_ACTION_TRIGGER;
+	static const struct {
+		uint32_t flags, start, count, ndata;
+		unsigned int nfds;
+	} bad[] = {
+		/* The descriptor count must be the vector count (or 0). */
+		{ EFD, 0, 3, 0, 2 }, { EFD, 0, 3, 0, 4 },
+		/* No descriptors with NONE or BOOL. */
+		{ NONE_TRIGGER, 0, 1, 0, 1 }, { BOOL_TRIGGER, 0, 3, 3, 1 },
+		/* A boolean missing, one too many; data after NONE or EVENTFD. */
+		{ BOOL_TRIGGER, 0, 3, 2, 0 }, { BOOL_TRIGGER, 0, 2, 3, 0 },
+		{ NONE_TRIGGER, 0, 1, 1, 0 }, { EFD, 0, 1, 1, 1 },
+		/* Two data types, none; two actions, none; an unknown bit. */
+		{ NONE_TRIGGER | VU_IRQ_DATA_BOOL, 0, 1, 0, 0 },
+		{ VU_IRQ_ACTION_TRIGGER, 0, 1, 0, 0 },
+		{ VU_IRQ_DATA_NONE | VU_IRQ_ACTION_MASK | VU_IRQ_ACTION_UNMASK, 0, 1, 0, 0 },
+		{ VU_IRQ_DATA_NONE, 0, 1, 0, 0 }, { NONE_TRIGGER | 0x40, 0, 1, 0, 0 },
+		/* start + count past 2^32. */
+		{ NONE_TRIGGER, 0xffffffffu, 2, 0, 0 },
+		/* A count of 0 other than "all off". */
+		{ NONE_TRIGGER, 1, 0, 0, 0 }, { VU_IRQ_DATA_NONE | VU_IRQ_ACTION_MASK, 0, 0, 0, 0 },
+		{ EFD, 0, 0, 0, 0 }, { BOOL_TRIGGER, 0, 0, 0, 0 },
+	};
+	const uint32_t efd = EFD;
 	const uint8_t on[3] = { 1, 0, 1 };
 	struct vu_msg out;
 	struct mb m;
@@ -522,49 +550,14 @@ static void set_irqs(void **state)
 	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER, 0, 0, NULL, 0);
 	assert_int_equal(dec(&m, 0, &out), 0);
 
-	/* The descriptor count must be the vector count (or 0). */
-	irqs_msg(&m, efd, 0, 3, NULL, 0);
-	assert_int_equal(dec(&m, 2, &out), -EINVAL);
-	assert_int_equal(dec(&m, 4, &out), -EINVAL);
-	/* No descriptors with NONE or BOOL. */
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER, 0, 1, NULL, 0);
-	assert_int_equal(dec(&m, 1, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_BOOL | VU_IRQ_ACTION_TRIGGER, 0, 3, on, 3);
-	assert_int_equal(dec(&m, 1, &out), -EINVAL);
-	/* A boolean missing, one too many; data after NONE or EVENTFD. */
-	irqs_msg(&m, VU_IRQ_DATA_BOOL | VU_IRQ_ACTION_TRIGGER, 0, 3, on, 2);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_BOOL | VU_IRQ_ACTION_TRIGGER, 0, 2, on, 3);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER, 0, 1, on, 1);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, efd, 0, 1, on, 1);
-	assert_int_equal(dec(&m, 1, &out), -EINVAL);
-	/* Two data types, none; two actions, none; an unknown bit. */
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_DATA_BOOL | VU_IRQ_ACTION_TRIGGER, 0, 1, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_ACTION_TRIGGER, 0, 1, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_MASK | VU_IRQ_ACTION_UNMASK, 0, 1, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_NONE, 0, 1, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER | 0x40, 0, 1, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	/* start + count past 2^32. */
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER, 0xffffffffu, 2, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		irqs_msg(&m, bad[i].flags, bad[i].start, bad[i].count, on, bad[i].ndata);
+		if (dec(&m, bad[i].nfds, &out) != -EINVAL)
+			fail_msg("accepted bad[%zu]", i);
+	}
+	/* The last vector at 2^32 - 1 is fine. */
 	irqs_msg(&m, efd, 0xfffffffeu, 2, NULL, 0);
 	assert_int_equal(dec(&m, 0, &out), 0);
-	/* A count of 0 other than "all off". */
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_TRIGGER, 1, 0, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_NONE | VU_IRQ_ACTION_MASK, 0, 0, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, efd, 0, 0, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
-	irqs_msg(&m, VU_IRQ_DATA_BOOL | VU_IRQ_ACTION_TRIGGER, 0, 0, NULL, 0);
-	assert_int_equal(dec(&m, 0, &out), -EINVAL);
 	/* argsz not the payload's size; a payload short of the fields. */
 	irqs_msg(&m, efd, 0, 1, NULL, 0);
 	set32(&m, VU_HDR_SIZE, 24);
@@ -578,13 +571,11 @@ static void set_irqs(void **state)
 
 /* ---- REGION_READ, REGION_WRITE ----------------------------------------- */
 
+/* On region 7, ndata bytes 0xa0, 0xa1... after the fields. */
 static void rw_msg(struct mb *m, uint16_t command, uint64_t offset,
 		   uint32_t count, uint32_t ndata)
 {
-	cmd(m, command);
-	u64(m, offset);
-	u32(m, 7);
-	u32(m, count);
+	build(m, command, "844", (const uint64_t[]){ offset, 7, count });
 	for (uint32_t i = 0; i < ndata; i++)
 		m->b[m->n++] = (uint8_t)(0xa0 + i);
 	fin(m);
@@ -596,6 +587,9 @@ static void region_rw(void **state)
 	struct mb m;
 
 	(void)state;
+	assert_int_equal(vu_max_msg_size(&lim), 32 + lim.max_data_xfer_size);
+	assert_int_equal(vu_max_msg_size(&(struct vu_limits){ .max_data_xfer_size = 8 }),
+			 VU_MIN_MSG_BUF);
 	rw_msg(&m, VU_CMD_REGION_READ, 0x10, 4, 0);
 	assert_int_equal(dec(&m, 0, &out), 0);
 	assert_int_equal(out.u.region_rw.offset, 0x10);
@@ -640,7 +634,6 @@ static void region_rw(void **state)
 	assert_int_equal(dec(&m, 0, &out), -EINVAL);
 	rw_msg(&m, VU_CMD_REGION_READ, 0, 4, 0);
 	assert_int_equal(dec(&m, 1, &out), -EINVAL);
-	assert_int_equal(vu_max_msg_size(&lim), 32 + lim.max_data_xfer_size);
 }
 
 /* ---- encoders ---------------------------------------------------------- */
@@ -809,13 +802,6 @@ static void pair(int sv[2])
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 }
 
-static void reset_msg(struct mb *m, uint16_t id)
-{
-	cmd(m, VU_CMD_DEVICE_RESET);
-	m->b[0] = (uint8_t)id;
-	fin(m);
-}
-
 static void sock_good(void **state)
 {
 	uint8_t buf[256];
@@ -883,11 +869,34 @@ static void send_with_fds(int sock, struct mb *m, unsigned int n)
 	vu_close_fds(efd, n);
 }
 
+/*
+ * m sent with a descriptor on a fresh socketpair (the sender gone after it
+ * if hangup): vu_recv() fails with err and leaves no descriptor open.
+ */
+static void recv_fails(struct mb *m, bool hangup, int err)
+{
+	int before = open_fds(), sv[2], fds[4];
+	unsigned int nfds = 9;
+	uint8_t buf[64];
+
+	pair(sv);
+	send_with_fds(sv[0], m, 1);
+	if (hangup)
+		close(sv[0]);
+	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 4, &nfds), err);
+	assert_int_equal(nfds, 0);
+	if (!hangup)
+		close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(open_fds(), before);
+}
+
 static void sock_rejects(void **state)
 {
 	uint8_t buf[64];
 	int sv[2], fds[4];
 	unsigned int nfds;
+	struct vu_msg out;
 	struct mb m;
 	int before = open_fds();
 
@@ -909,45 +918,38 @@ static void sock_rejects(void **state)
 	assert_int_equal(nfds, 1);
 	vu_close_fds(fds, nfds);
 
+	/* Bad flags are vu_decode()'s to refuse: received whole, in step. */
+	reset_msg(&m, 1);
+	set32(&m, 8, 0x40);
+	send_with_fds(sv[0], &m, 0);
+	reset_msg(&m, 2);
+	send_with_fds(sv[0], &m, 0);
+	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 1, &nfds), 16);
+	assert_int_equal(vu_decode(buf, 16, nfds, &lim, &out), -EINVAL);
+	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 1, &nfds), 16);
+	assert_int_equal(vu_decode(buf, 16, nfds, &lim, &out), 0);
+	assert_int_equal(out.hdr.msg_id, 0x1202);
+	close(sv[0]);
+	close(sv[1]);
+
 	/* A size field above the buffer: E2BIG, its descriptor closed. */
 	cmd(&m, VU_CMD_REGION_WRITE);
 	set32(&m, 4, sizeof(buf) + 1);
-	send_with_fds(sv[0], &m, 1);
-	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 4, &nfds), -E2BIG);
-	assert_int_equal(open_fds(), before + 2);
-	close(sv[0]);
-	close(sv[1]);
-
+	recv_fails(&m, false, -E2BIG);
 	/* A header below 16 bytes in its size field. */
-	pair(sv);
 	reset_msg(&m, 1);
 	set32(&m, 4, 8);
-	send_with_fds(sv[0], &m, 1);
-	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 4, &nfds), -EBADMSG);
-	assert_int_equal(open_fds(), before + 2);
-	close(sv[0]);
-	close(sv[1]);
-
+	recv_fails(&m, false, -EBADMSG);
 	/* A truncated header: 8 bytes and a descriptor, then the end. */
-	pair(sv);
 	reset_msg(&m, 1);
 	m.n = 8;
-	send_with_fds(sv[0], &m, 1);
-	close(sv[0]);
-	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 4, &nfds), -EBADMSG);
-	assert_int_equal(nfds, 0);
-	close(sv[1]);
-
+	recv_fails(&m, true, -EBADMSG);
 	/* A body cut short. */
-	pair(sv);
 	reset_msg(&m, 1);
 	u64(&m, 0);
 	fin(&m);
 	m.n -= 3;
-	send_with_fds(sv[0], &m, 1);
-	close(sv[0]);
-	assert_int_equal(vu_recv(sv[1], buf, sizeof(buf), fds, 4, &nfds), -EBADMSG);
-	close(sv[1]);
+	recv_fails(&m, true, -EBADMSG);
 
 	/* Arguments. */
 	assert_int_equal(vu_recv(-1, buf, 15, fds, 4, &nfds), -EINVAL);

@@ -65,35 +65,27 @@ void vu_caps_defaults(struct vu_caps *caps)
 
 size_t vu_max_msg_size(const struct vu_limits *lim)
 {
-	return VU_HDR_SIZE + VU_REGION_RW_SIZE + (size_t)lim->max_data_xfer_size;
+	size_t rw = VU_HDR_SIZE + VU_REGION_RW_SIZE + (size_t)lim->max_data_xfer_size;
+
+	return rw > VU_MIN_MSG_BUF ? rw : VU_MIN_MSG_BUF;
 }
 
 const char *vu_command_name(unsigned int command)
 {
-	static const char *const names[] = {
-		[VU_CMD_VERSION] = "VERSION",
-		[VU_CMD_DMA_MAP] = "DMA_MAP",
-		[VU_CMD_DMA_UNMAP] = "DMA_UNMAP",
-		[VU_CMD_DEVICE_GET_INFO] = "DEVICE_GET_INFO",
-		[VU_CMD_DEVICE_GET_REGION_INFO] = "DEVICE_GET_REGION_INFO",
-		[VU_CMD_DEVICE_GET_REGION_IO_FDS] = "DEVICE_GET_REGION_IO_FDS",
-		[VU_CMD_DEVICE_GET_IRQ_INFO] = "DEVICE_GET_IRQ_INFO",
-		[VU_CMD_DEVICE_SET_IRQS] = "DEVICE_SET_IRQS",
-		[VU_CMD_REGION_READ] = "REGION_READ",
-		[VU_CMD_REGION_WRITE] = "REGION_WRITE",
-		[VU_CMD_DMA_READ] = "DMA_READ",
-		[VU_CMD_DMA_WRITE] = "DMA_WRITE",
-		[VU_CMD_DEVICE_RESET] = "DEVICE_RESET",
-		[VU_CMD_DIRTY_PAGES] = "DIRTY_PAGES",
-		[VU_CMD_REGION_WRITE_MULTI] = "REGION_WRITE_MULTI",
-		[VU_CMD_DEVICE_FEATURE] = "DEVICE_FEATURE",
-		[VU_CMD_MIG_DATA_READ] = "MIG_DATA_READ",
-		[VU_CMD_MIG_DATA_WRITE] = "MIG_DATA_WRITE",
-	};
+	/* In the spec's order; its names less the VFIO_USER_ prefix. */
+	static const char *const names =
+		"VERSION\0DMA_MAP\0DMA_UNMAP\0DEVICE_GET_INFO\0"
+		"DEVICE_GET_REGION_INFO\0DEVICE_GET_REGION_IO_FDS\0"
+		"DEVICE_GET_IRQ_INFO\0DEVICE_SET_IRQS\0REGION_READ\0REGION_WRITE\0"
+		"DMA_READ\0DMA_WRITE\0DEVICE_RESET\0DIRTY_PAGES\0"
+		"REGION_WRITE_MULTI\0DEVICE_FEATURE\0MIG_DATA_READ\0MIG_DATA_WRITE\0";
+	const char *p = names;
 
-	if (command < sizeof(names) / sizeof(names[0]) && names[command])
-		return names[command];
-	return "?";
+	if (command < VU_CMD_VERSION || command > VU_CMD_MIG_DATA_WRITE)
+		return "?";
+	for (unsigned int i = VU_CMD_VERSION; i < command; i++)
+		p += strlen(p) + 1;
+	return p;
 }
 
 /* ---- the capabilities JSON -------------------------------------------- */
@@ -292,34 +284,61 @@ typedef int (*j_member_fn)(struct jreader *j, const char *key, bool truncated,
 
 static int j_skip_value(struct jreader *j);
 
-/* An object: each member's value is read by fn (NULL: skipped). */
-static int j_object(struct jreader *j, j_member_fn fn, void *ctx)
+/* open, items separated by commas (none at all is fine), close. */
+static int j_list(struct jreader *j, char open, char close,
+		  int (*item)(struct jreader *j, void *arg), void *arg)
 {
 	int ret;
 
-	if (!j_eat(j, '{'))
+	if (!j_eat(j, open))
 		return -EINVAL;
 	if (++j->depth > VU_JSON_MAX_DEPTH)
 		return -EINVAL;
-	if (!j_eat(j, '}')) {
+	if (!j_eat(j, close)) {
 		do {
-			char key[32];
-			bool trunc;
-
-			ret = j_string(j, key, sizeof(key), &trunc);
-			if (ret)
-				return ret;
-			if (!j_eat(j, ':'))
-				return -EINVAL;
-			ret = fn ? fn(j, key, trunc, ctx) : j_skip_value(j);
+			ret = item(j, arg);
 			if (ret)
 				return ret;
 		} while (j_eat(j, ','));
-		if (!j_eat(j, '}'))
+		if (!j_eat(j, close))
 			return -EINVAL;
 	}
 	j->depth--;
 	return 0;
+}
+
+struct j_members {
+	j_member_fn fn;		/* NULL: every value skipped */
+	void *ctx;
+};
+
+/* "key": value, the value read by the object's member function. */
+static int j_member(struct jreader *j, void *arg)
+{
+	const struct j_members *m = arg;
+	char key[32];
+	bool trunc;
+	int ret;
+
+	ret = j_string(j, key, sizeof(key), &trunc);
+	if (ret)
+		return ret;
+	if (!j_eat(j, ':'))
+		return -EINVAL;
+	return m->fn ? m->fn(j, key, trunc, m->ctx) : j_skip_value(j);
+}
+
+static int j_object(struct jreader *j, j_member_fn fn, void *ctx)
+{
+	struct j_members m = { fn, ctx };
+
+	return j_list(j, '{', '}', j_member, &m);
+}
+
+static int j_skip_item(struct jreader *j, void *arg)
+{
+	(void)arg;
+	return j_skip_value(j);
 }
 
 static int j_skip_value(struct jreader *j)
@@ -334,21 +353,7 @@ static int j_skip_value(struct jreader *j)
 	case '{':
 		return j_object(j, NULL, NULL);
 	case '[':
-		j->p++;
-		if (++j->depth > VU_JSON_MAX_DEPTH)
-			return -EINVAL;
-		if (!j_eat(j, ']')) {
-			do {
-				int ret = j_skip_value(j);
-
-				if (ret)
-					return ret;
-			} while (j_eat(j, ','));
-			if (!j_eat(j, ']'))
-				return -EINVAL;
-		}
-		j->depth--;
-		return 0;
+		return j_list(j, '[', ']', j_skip_item, NULL);
 	case '"':
 		return j_string(j, dummy, sizeof(dummy), &trunc);
 	case 't':
@@ -459,10 +464,10 @@ int vu_hdr_parse(const void *buf, size_t len, struct vu_hdr *hdr)
 	hdr->msg_id = get16(p);
 	hdr->command = get16(p + 2);
 	hdr->size = get32(p + 4);
-	hdr->flags = get32(p + 8);
-	hdr->error_no = get32(p + 12);
 	if (hdr->size < VU_HDR_SIZE)
 		return -EBADMSG;
+	hdr->flags = get32(p + 8);
+	hdr->error_no = get32(p + 12);
 	if (hdr->flags & ~VU_FLAG_KNOWN)
 		return -EINVAL;
 	type = hdr->flags & VU_FLAG_TYPE_MASK;
@@ -515,12 +520,12 @@ static int dec_dma_map(const uint8_t *p, uint32_t n, unsigned int nfds,
 		return -EINVAL;
 	d->argsz = get32(p);
 	d->flags = get32(p + 4);
+	if (d->argsz != VU_DMA_MAP_SIZE || (d->flags & ~(VU_DMA_READ | VU_DMA_WRITE)))
+		return -EINVAL;
 	d->offset = get64(p + 8);
 	d->address = get64(p + 16);
 	d->size = get64(p + 24);
 	d->has_fd = nfds == 1;
-	if (d->argsz != VU_DMA_MAP_SIZE || (d->flags & ~(VU_DMA_READ | VU_DMA_WRITE)))
-		return -EINVAL;
 	if (!d->size || range_wraps(d->address, d->size))
 		return -EINVAL;
 	/* The file offset is mmap()'s: the window's end fits off_t. */
@@ -773,48 +778,50 @@ ssize_t vu_enc_version(void *buf, size_t cap, const struct vu_hdr *req,
 	return len;
 }
 
-ssize_t vu_enc_dma_unmap(void *buf, size_t cap, const struct vu_hdr *req,
-			 uint32_t flags, uint64_t address, uint64_t size)
+/*
+ * The reply header, then fixed fields by fmt ('4' a 32-bit value of v,
+ * '8' a 64-bit one), then extra bytes left for the caller to fill.
+ */
+static ssize_t enc_fields(void *buf, size_t cap, const struct vu_hdr *req,
+			  const char *fmt, const uint64_t *v, size_t extra)
 {
-	ssize_t len = enc_hdr(buf, cap, req, VU_DMA_UNMAP_SIZE, 0, 0);
 	uint8_t *p = (uint8_t *)buf + VU_HDR_SIZE;
+	size_t n = 0;
+	ssize_t len;
 
+	for (const char *f = fmt; *f; f++)
+		n += (size_t)(*f - '0');
+	len = enc_hdr(buf, cap, req, n + extra, 0, 0);
 	if (len < 0)
 		return len;
-	put32(p, VU_DMA_UNMAP_SIZE);
-	put32(p + 4, flags);
-	put64(p + 8, address);
-	put64(p + 16, size);
+	for (size_t i = 0; fmt[i]; p += fmt[i] - '0', i++) {
+		if (fmt[i] == '4')
+			put32(p, (uint32_t)v[i]);
+		else
+			put64(p, v[i]);
+	}
 	return len;
 }
 
-/* The four 32-bit fields of the device and IRQ info replies. */
-static ssize_t enc_four(void *buf, size_t cap, const struct vu_hdr *req,
-			uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+ssize_t vu_enc_dma_unmap(void *buf, size_t cap, const struct vu_hdr *req,
+			 uint32_t flags, uint64_t address, uint64_t size)
 {
-	ssize_t len = enc_hdr(buf, cap, req, 16, 0, 0);
-	uint8_t *p = (uint8_t *)buf + VU_HDR_SIZE;
-
-	if (len < 0)
-		return len;
-	put32(p, a);
-	put32(p + 4, b);
-	put32(p + 8, c);
-	put32(p + 12, d);
-	return len;
+	return enc_fields(buf, cap, req, "4488",
+			  (const uint64_t[]){ VU_DMA_UNMAP_SIZE, flags, address, size }, 0);
 }
 
 ssize_t vu_enc_device_info(void *buf, size_t cap, const struct vu_hdr *req,
 			   uint32_t flags, uint32_t num_regions, uint32_t num_irqs)
 {
-	return enc_four(buf, cap, req, VU_DEVICE_INFO_SIZE, flags, num_regions,
-			num_irqs);
+	return enc_fields(buf, cap, req, "4444",
+			  (const uint64_t[]){ VU_DEVICE_INFO_SIZE, flags, num_regions, num_irqs }, 0);
 }
 
 ssize_t vu_enc_irq_info(void *buf, size_t cap, const struct vu_hdr *req,
 			uint32_t flags, uint32_t index, uint32_t count)
 {
-	return enc_four(buf, cap, req, VU_IRQ_INFO_SIZE, flags, index, count);
+	return enc_fields(buf, cap, req, "4444",
+			  (const uint64_t[]){ VU_IRQ_INFO_SIZE, flags, index, count }, 0);
 }
 
 ssize_t vu_enc_region_info(void *buf, size_t cap, const struct vu_hdr *req,
@@ -835,15 +842,13 @@ ssize_t vu_enc_region_info(void *buf, size_t cap, const struct vu_hdr *req,
 			(uint64_t)rd->nr_areas * VU_SPARSE_AREA_SIZE;
 	}
 	caps = rd->nr_areas && req_argsz >= need;
-	len = enc_hdr(buf, cap, req, caps ? need : VU_REGION_INFO_SIZE, 0, 0);
+	len = enc_fields(buf, cap, req, "444488",
+			 (const uint64_t[]){ need, flags | (caps ? VU_REGION_CAPS : 0),
+					     rd->index, caps ? VU_REGION_INFO_SIZE : 0,
+					     rd->size, rd->offset },
+			 caps ? need - VU_REGION_INFO_SIZE : 0);
 	if (len < 0)
 		return len;
-	put32(p, (uint32_t)need);
-	put32(p + 4, flags | (caps ? VU_REGION_CAPS : 0));
-	put32(p + 8, rd->index);
-	put32(p + 12, caps ? VU_REGION_INFO_SIZE : 0);
-	put64(p + 16, rd->size);
-	put64(p + 24, rd->offset);
 	if (caps) {
 		uint8_t *c = p + VU_REGION_INFO_SIZE;
 
@@ -867,15 +872,7 @@ ssize_t vu_enc_region_info(void *buf, size_t cap, const struct vu_hdr *req,
 static ssize_t enc_rw(void *buf, size_t cap, const struct vu_hdr *req,
 		      uint64_t offset, uint32_t region, uint32_t count, size_t n)
 {
-	ssize_t len = enc_hdr(buf, cap, req, VU_REGION_RW_SIZE + n, 0, 0);
-	uint8_t *p = (uint8_t *)buf + VU_HDR_SIZE;
-
-	if (len < 0)
-		return len;
-	put64(p, offset);
-	put32(p + 8, region);
-	put32(p + 12, count);
-	return len;
+	return enc_fields(buf, cap, req, "844", (const uint64_t[]){ offset, region, count }, n);
 }
 
 ssize_t vu_enc_region_read(void *buf, size_t cap, const struct vu_hdr *req,

@@ -149,7 +149,11 @@ struct vu_limits {
 	uint64_t dma_pgsize;
 };
 
-/* The largest message under these limits: a REGION_WRITE of the most data. */
+/*
+ * The buffer a server receives into: a REGION_WRITE of the most data, and
+ * no less than VU_MIN_MSG_BUF (room for a VERSION's JSON).
+ */
+#define VU_MIN_MSG_BUF		4096u
 size_t vu_max_msg_size(const struct vu_limits *lim);
 
 struct vu_hdr {
@@ -311,7 +315,8 @@ const char *vu_command_name(unsigned int command);
  * max_fds, close-on-exec), and returns its length, 0 on an orderly close
  * between messages, or a negative errno; on any error every descriptor
  * received is closed and *nfds is 0:
- *   -EBADMSG  the peer closed inside a message, or a malformed header
+ *   -EBADMSG  the peer closed inside a message, or a size field below the
+ *             header's (the rest of the header is vu_decode()'s to check)
  *   -E2BIG    a header whose size is above cap (nothing more is read)
  *   -EMSGSIZE more descriptors than max_fds, or truncated control data
  *   -EAGAIN   a non-blocking socket with nothing to read (only before a

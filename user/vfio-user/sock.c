@@ -110,14 +110,20 @@ ssize_t vu_recv(int sock, void *buf, size_t cap, int *fds,
 	if (cap < VU_HDR_SIZE)
 		return -EINVAL;
 	ret = rx_bytes(sock, buf, VU_HDR_SIZE, &got, &rx, true);
+	if (ret == -ECONNRESET && !got) {
+		vu_close_fds(rx.fds, rx.nfds);
+		return 0;	/* closed between messages */
+	}
 	if (ret == -ECONNRESET)
-		ret = got ? -EBADMSG : 0;
+		ret = -EBADMSG;
 	if (!ret) {
-		if (!got)
-			return 0;	/* closed between messages */
+		/*
+		 * Only the framing matters here: the rest of the header is
+		 * vu_decode()'s to judge, with the whole message read.
+		 */
 		ret = vu_hdr_parse(buf, VU_HDR_SIZE, &hdr);
-		if (!ret && hdr.size > cap)
-			ret = -E2BIG;
+		if (ret != -EBADMSG)
+			ret = hdr.size > cap ? -E2BIG : 0;
 	}
 	if (!ret) {
 		ret = rx_bytes(sock, buf, hdr.size, &got, &rx, false);
