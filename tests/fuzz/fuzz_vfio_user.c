@@ -7,10 +7,17 @@
  *         message; bit 4 set the header's size field to the message's
  *         length; bit 5 the rest is VERSION's capabilities JSON (wrapped
  *         in a well-formed VERSION message, NUL added); bit 6 no DMA page
- *         alignment (dma_pgsize 0)
+ *         alignment (dma_pgsize 0); bit 7 the fields mode (below)
  *   [1]   max_data_xfer_size: (byte + 1) * 16
  *   [2..] the message (a heap copy of exactly its length, so ASan sees
  *         any read past it)
+ * With bit 7 of the flags the message is built from fields instead: a
+ * command byte (mod 20), then per field of the command's layout a
+ * selector byte, either raw (below 0x40: the field's bytes follow) or an
+ * edge value (edges[(selector - 0x40) % its size]; 0xfe the payload's
+ * length, 0xff the length of what follows the fields), then the rest as
+ * trailing data.
+ * That puts range edges and self-consistent lengths one mutation away.
  *
  * Every decode is checked against what the decoder promised (invariants
  * below, abort() on violation), and replies are encoded from what it
@@ -59,6 +66,83 @@ static bool fits64(uint64_t start, uint64_t len)
 }
 
 static uint8_t reply[1 << 17];
+
+/* Selector bytes from here on pick an edge value. */
+#define EDGE_SEL 0x40
+
+static const uint64_t edges[] = {
+	0, 1, 2, 3, 4, 8, 16, 20, 24, 32, 0x24, 0xfff, 0x1000, 0x1001, 0x2000,
+	0x200000, 0xffffffff, 0x100000000ull, 0xfffff000, 0x7fffffffffffffffull,
+	0x7ffffffffffff000ull, 0x8000000000000000ull, 0xfffffffffffff000ull,
+	0xffffffffffffffffull, 0xfffffffffffffffeull,
+};
+
+/* Field layouts ('2', '4', '8' bytes) of each command's fixed part. */
+static const char *const layouts[20] = {
+	[VU_CMD_VERSION] = "22",
+	[VU_CMD_DMA_MAP] = "44888",
+	[VU_CMD_DMA_UNMAP] = "4488",
+	[VU_CMD_DEVICE_GET_INFO] = "4444",
+	[VU_CMD_DEVICE_GET_REGION_INFO] = "444488",
+	[VU_CMD_DEVICE_GET_IRQ_INFO] = "4444",
+	[VU_CMD_DEVICE_SET_IRQS] = "44444",
+	[VU_CMD_REGION_READ] = "844",
+	[VU_CMD_REGION_WRITE] = "844",
+};
+
+/* The fields mode: a whole message from the input (see the top). */
+static size_t build_fields(const uint8_t *in, size_t n, uint8_t **out)
+{
+	const char *fmt;
+	size_t pos = 1, fields = 0, tail, len;
+	uint8_t cmd, *p;
+
+	if (!n)
+		return 0;
+	cmd = in[0] % 20;
+	fmt = layouts[cmd] ? layouts[cmd] : "";
+	/* First the sizes: what the fields take of the input, and the tail. */
+	for (const char *f = fmt; *f; f++) {
+		unsigned int w = (unsigned int)(*f - '0');
+
+		fields += w;
+		if (pos < n && in[pos++] < EDGE_SEL)
+			pos += w;
+	}
+	pos = pos < n ? pos : n;
+	tail = n - pos;
+	len = VU_HDR_SIZE + fields + tail;
+	p = *out = calloc(1, len);
+	CHECK(p);
+	p[0] = 0x42;
+	p[2] = cmd;
+	for (unsigned int i = 0; i < 4; i++)
+		p[4 + i] = (uint8_t)(len >> (8 * i));
+	p += VU_HDR_SIZE;
+	pos = 1;
+	for (const char *f = fmt; *f; f++) {
+		unsigned int w = (unsigned int)(*f - '0');
+		uint8_t sel = pos < n ? in[pos++] : EDGE_SEL;
+		uint64_t v;
+
+		if (sel >= EDGE_SEL) {
+			if (sel == 0xff)
+				v = tail;
+			else if (sel == 0xfe)
+				v = fields + tail;
+			else
+				v = edges[(sel - EDGE_SEL) % (sizeof(edges) / sizeof(edges[0]))];
+			for (unsigned int i = 0; i < w; i++)
+				p[i] = (uint8_t)(v >> (8 * i));
+		} else {
+			for (unsigned int i = 0; i < w && pos < n; i++)
+				p[i] = in[pos++];
+		}
+		p += w;
+	}
+	memcpy(p, in + n - tail, tail);
+	return len;
+}
 
 static void check_caps(const struct vu_caps *c)
 {
@@ -304,6 +388,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Same verdict, unless a NUL inside made the message malformed. */
 		if (!memchr(data, 0, size))
 			CHECK(ret == direct);
+	} else if (data[-2] & 0x80) {
+		len = build_fields(data, size, &buf);
+		if (!len)
+			return 0;
+		ret = vu_decode(buf, len, nfds, &lim, &m);
 	} else {
 		len = size;
 		buf = malloc(len ? len : 1);

@@ -25,6 +25,20 @@ def seed(nfds, message, extra=0):
     return bytes([nfds | FIX_SIZE | extra, XFER]) + message
 
 
+FIELDS = 0x80        # harness: the message built from fields
+PAYLOAD_LEN = 0xfe   # a field: the payload's length
+TAIL_LEN = 0xff      # a field: the length of the data after the fields
+
+
+def edge(i):
+    """A field set to the harness's edges[i]."""
+    return 0x40 + i
+
+
+def fields(nfds, command, selectors, tail=b''):
+    return bytes([FIELDS | nfds, XFER, command] + selectors) + tail
+
+
 SEEDS = {
     'version': seed(0, msg(1, struct.pack('<HH', 0, 0) + QEMU_CAPS + b'\0')),
     'version-json': bytes([JSON_MODE, XFER]) + QEMU_CAPS,
@@ -41,6 +55,14 @@ SEEDS = {
     'region-read': seed(0, msg(9, struct.pack('<QII', 0x10, 7, 4))),
     'region-write': seed(0, msg(10, struct.pack('<QII', 0x10, 0, 4) + b'\1\2\3\4'), 0x40),
     'reset': seed(0, msg(13, b'', flags=0x10)),
+    # edges[]: 0 0, 2 2, 4 4, 8 24, 9 32, 12 0x1000, 14 0x2000, 15 0x200000
+    'fields-dma-map': fields(1, 2, [PAYLOAD_LEN, 0, 3, 0, 0, 0, edge(12), edge(15), edge(14)]),
+    'fields-dma-unmap': fields(0, 3, [edge(8), edge(0), edge(15), edge(14)]),
+    'fields-region-info': fields(0, 5, [edge(9), edge(0), edge(2)]),
+    'fields-set-irqs-bool': fields(0, 8, [PAYLOAD_LEN, 0, 0x0a, 0, 0, 0, edge(2), edge(0),
+                                          TAIL_LEN], b'\1\0\1'),
+    'fields-region-read': fields(0, 9, [edge(12), edge(0), edge(4)]),
+    'fields-region-write': fields(0, 10, [edge(12), edge(0), TAIL_LEN], b'\1\2\3\4'),
 }
 
 os.makedirs(sys.argv[1], exist_ok=True)
