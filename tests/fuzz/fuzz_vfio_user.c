@@ -77,18 +77,24 @@ static const uint64_t edges[] = {
 	0xffffffffffffffffull, 0xfffffffffffffffeull,
 };
 
-/* Field layouts ('2', '4', '8' bytes) of each command's fixed part. */
-static const char *const layouts[20] = {
-	[VU_CMD_VERSION] = "22",
-	[VU_CMD_DMA_MAP] = "44888",
-	[VU_CMD_DMA_UNMAP] = "4488",
-	[VU_CMD_DEVICE_GET_INFO] = "4444",
-	[VU_CMD_DEVICE_GET_REGION_INFO] = "444488",
-	[VU_CMD_DEVICE_GET_IRQ_INFO] = "4444",
-	[VU_CMD_DEVICE_SET_IRQS] = "44444",
-	[VU_CMD_REGION_READ] = "844",
-	[VU_CMD_REGION_WRITE] = "844",
-};
+/*
+ * Field layouts ('2', '4', '8' bytes) of each command's fixed part, by
+ * command code (none past REGION_WRITE: RESET has no fields).
+ */
+static const char *const layouts =
+	"-\0" "22\0" "44888\0" "4488\0" "4444\0" "444488\0" "-\0" "4444\0"
+	"44444\0" "844\0" "844\0";
+
+static const char *layout(unsigned int cmd)
+{
+	const char *p = layouts;
+
+	if (cmd > VU_CMD_REGION_WRITE)
+		return "";
+	for (unsigned int i = 0; i < cmd; i++)
+		p += strlen(p) + 1;
+	return *p == '-' ? "" : p;
+}
 
 /* The fields mode: a whole message from the input (see the top). */
 static size_t build_fields(const uint8_t *in, size_t n, uint8_t **out)
@@ -100,7 +106,7 @@ static size_t build_fields(const uint8_t *in, size_t n, uint8_t **out)
 	if (!n)
 		return 0;
 	cmd = in[0] % 20;
-	fmt = layouts[cmd] ? layouts[cmd] : "";
+	fmt = layout(cmd);
 	/* First the sizes: what the fields take of the input, and the tail. */
 	for (const char *f = fmt; *f; f++) {
 		unsigned int w = (unsigned int)(*f - '0');
