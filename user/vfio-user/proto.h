@@ -170,7 +170,8 @@ struct vu_msg {
 	 * Set when the header was well-formed, even if the payload was not:
 	 * the server can then send an error reply (unless NO_REPLY is set)
 	 * and go on with the next message. A message whose header is bad
-	 * leaves the stream in doubt: drop the connection.
+	 * (unknown flags, a reply, an error on a command, a size that is
+	 * not its length) cannot be answered: drop the connection.
 	 */
 	bool hdr_valid;
 	unsigned int nfds;	/* descriptors that came with it */
@@ -321,7 +322,8 @@ const char *vu_command_name(unsigned int command);
  *   -EMSGSIZE more descriptors than max_fds, or truncated control data
  *   -EAGAIN   a non-blocking socket with nothing to read (only before a
  *             message's first byte: past it, vu_recv() waits for the rest)
- * After -EBADMSG or -E2BIG the stream is out of step: close it.
+ *   -EINVAL   cap below a header; recvmsg()'s own errors as they come
+ * After any error but -EAGAIN the stream is out of step: close it.
  */
 ssize_t vu_recv(int sock, void *buf, size_t cap, int *fds,
 		unsigned int max_fds, unsigned int *nfds);
