@@ -323,7 +323,9 @@ const char *vu_command_name(unsigned int command);
  *   -EAGAIN   a non-blocking socket with nothing to read (only before a
  *             message's first byte: past it, vu_recv() waits for the rest)
  *   -EINVAL   cap below a header; recvmsg()'s own errors as they come
- * After any error but -EAGAIN the stream is out of step: close it.
+ * After -EMSGSIZE the whole message was read and dropped (the next one
+ * can follow); after -EBADMSG, -E2BIG or a recvmsg() error the stream is
+ * out of step: close it.
  */
 ssize_t vu_recv(int sock, void *buf, size_t cap, int *fds,
 		unsigned int max_fds, unsigned int *nfds);
