@@ -179,7 +179,7 @@ static void version_msg(struct mb *m, uint16_t major, const char *json)
 
 static void version_good(void **state)
 {
-	/* What QEMU 10.1's client sends (its key order varies). */
+	/* What QEMU's client sends (hw/vfio-user/proxy.c; key order varies). */
 	static const char qemu[] =
 		"{\"capabilities\": {\"migration\": {\"pgsize\": 4096, "
 		"\"max_bitmap_size\": 268435456}, \"max_msg_fds\": 16, "

@@ -256,9 +256,10 @@ ssize_t vu_enc_error(void *buf, size_t cap, const struct vu_hdr *req, int err);
  * The VERSION reply: our version (minor at most the client's) and what
  * we offer: max_msg_fds, max_data_xfer_size, pgsizes, max_dma_maps (no
  * migration, no write_multiple, no twin socket). NUL-terminated JSON.
- * QEMU's client (10.1) refuses a reply offering more than 16 max_msg_fds,
- * 64 MiB max_data_xfer_size or 65535 max_dma_maps, or page sizes below
- * 4 KiB; it splits SET_IRQS into messages of max_msg_fds eventfds.
+ * QEMU's client (hw/vfio-user/) refuses a reply offering more than 16
+ * max_msg_fds, 64 MiB max_data_xfer_size or 65535 max_dma_maps, or page
+ * sizes below 4 KiB; it splits SET_IRQS into messages of max_msg_fds
+ * eventfds.
  */
 ssize_t vu_enc_version(void *buf, size_t cap, const struct vu_hdr *req,
 		       uint16_t client_minor, const struct vu_caps *offer);
