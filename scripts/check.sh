@@ -98,8 +98,10 @@ exit_step() {
 
 build_step build/userspace make -s -C "$PCIASSIGN_TOP/user"
 step unit make -s -C "$PCIASSIGN_TOP/tests/unit" run
-# The config engine under libFuzzer (ASan+UBSan), a fixed seed and budget.
-exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke
+# The config engine and the vfio-user codec under libFuzzer (ASan+UBSan),
+# a fixed seed and budget each.
+exit_step fuzz/vconfig-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke-vconfig
+exit_step fuzz/vfio-user-smoke make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-smoke-vfio-user
 
 build_step kmod/checkpatch "$PCIASSIGN_TOP/scripts/checkpatch.sh"
 # kernel-doc over the module: well-formed, and on every cross-file function.

@@ -2,8 +2,8 @@
 # stress.sh (make stress): longer runs of what make check bounds. The ioctl
 # fuzzer with several seeds and many more operations on both kernels, the
 # fault-injection walk, the hostile-guest loops, the concurrency test and
-# the hostile-VMM kills for longer, and the config engine's fuzzer for
-# minutes.
+# the hostile-VMM kills for longer, and the config engine's and the
+# vfio-user codec's fuzzers for minutes.
 #   STRESS_SEEDS="1 2 3"  STRESS_FUZZ_OPS=20000  STRESS_FUZZ_TIME=600
 #   STRESS_CONC_SECS=240  STRESS_KILL_ROUNDS=200  STRESS_HOSTILE_ROUNDS=10
 set -uo pipefail
@@ -37,5 +37,12 @@ if make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-long FUZZ_TIME="${STRESS_FUZZ_TIM
 	echo "PASS: stress/vconfig-fuzz-long" | tee -a "$results"
 else
 	echo "FAIL: stress/vconfig-fuzz-long (log: $out/fuzz-long.log)" | tee -a "$results"
+fi
+note "vfio-user codec fuzzer for ${STRESS_FUZZ_TIME:-600} s"
+if make -s -C "$PCIASSIGN_TOP/tests/fuzz" fuzz-long-vfio-user FUZZ_TIME="${STRESS_FUZZ_TIME:-600}" \
+	>"$out/fuzz-long-vfio-user.log" 2>&1; then
+	echo "PASS: stress/vfio-user-fuzz-long" | tee -a "$results"
+else
+	echo "FAIL: stress/vfio-user-fuzz-long (log: $out/fuzz-long-vfio-user.log)" | tee -a "$results"
 fi
 rig_summary "$results"
