@@ -393,7 +393,9 @@ def markdown(s):
 
     if s["dma"] or s["floor"]:
         out += dma_md(s)
-    if s["irq"]:
+    if s.get("profile"):
+        out += profile_md(s)
+    if s["irq"] or s.get("irq_ci"):
         out += irq_md(s)
     if s["config"]:
         out += config_md(s)
@@ -470,15 +472,6 @@ def dma_md(s):
             ms(f["map_ns"]["median"]) if f else "-", ratio_str(e["map_vs_floor"]),
             ms(p.get("unmap_ns", {}).get("median")), ms(v.get("unmap_ns", {}).get("median")),
             ratio_str(e["unmap_speedup"])))
-    for b, rows in sorted(s.get("profile", {}).items()):
-        out += ["", f"Where pciassign's time goes, {b} (ftrace function profiler, time "
-                "including callees, the profiler's own cost included; share of the map "
-                "ioctl's time):", "",
-                "| function | calls | total ms | us per call | share of map |", "|---|---|---|---|---|"]
-        for r in rows:
-            share = "-" if r["share"] is None else f"{r['share'] * 100:.0f}%"
-            out.append(f"| `{r['func']}` | {r['hits']} | {r['total_us'] / 1000:.2f} | "
-                       f"{r['avg_us']:.1f} | {share} |")
     if s["floor"]:
         out += ["", "| floor pages | MiB | runs | map ms | unmap ms |", "|---|---|---|---|---|"]
         for f in s["floor"]:
@@ -486,6 +479,21 @@ def dma_md(s):
                        f"{ms(f['map_ns']['median'])} ({spread_ms(f['map_ns'])}) | "
                        f"{ms(f['unmap_ns']['median'])} |")
 
+    return out
+
+
+def profile_md(s):
+    out = []
+    for b, rows in sorted(s.get("profile", {}).items()):
+        out += ["", f"### Where pciassign's map time goes: {b}", "",
+                "ftrace `function_graph` limited to these functions (time including callees "
+                "and the tracer's own cost; share of the map ioctl's time, the unmap side "
+                "shown against it too):", "",
+                "| function | calls | total ms | us per call | share of map |", "|---|---|---|---|---|"]
+        for r in rows:
+            share = "-" if r["share"] is None else f"{r['share'] * 100:.0f}%"
+            out.append(f"| `{r['func']}` | {r['hits']} | {r['total_us'] / 1000:.2f} | "
+                       f"{r['avg_us']:.1f} | {share} |")
     return out
 
 
