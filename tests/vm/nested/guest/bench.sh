@@ -112,6 +112,8 @@ cat /tmp/net.out
 ACCESS_N=$(opt access_n 2000)
 nvme_bdf=$(basename "$(readlink -f /sys/class/nvme/nvme0/device)")
 nic_bdf=$(basename "$(readlink -f /sys/class/net/"$ifc"/device)")
+# IO_STRICT_DEVMEM: no mmap of a BAR a driver holds; nvme's phase is over.
+echo "$nvme_bdf" >/sys/bus/pci/drivers/nvme/unbind 2>/dev/null
 for a in "bar-read $nvme_bdf" "msix-read $nvme_bdf" "config-read $nvme_bdf" "io-read $nic_bdf"; do
 	set -- $a
 	say "LG-PHASE access-$1 start"
