@@ -303,9 +303,10 @@ static void mark_fault(int sig)
 
 /*
  * Write pciassign-vmm's stats mark. Under another VMM nothing reads the
- * port, and lg-io died of SIGSEGV in these loops under QEMU 7.2 (this
- * write is their only instruction that can fault): the loop then runs
- * without marks (the bench's KVM counters frame it by phase anyway).
+ * port. lg-io once died of SIGSEGV in the config and I/O loops under
+ * QEMU 7.2 (not seen again since nvme is unbound first); this write is
+ * the only instruction of those loops that can fault, so should it, the
+ * loop runs without marks (the bench's KVM counters frame it by phase).
  */
 static void stats_mark(uint32_t v)
 {
