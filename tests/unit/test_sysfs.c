@@ -122,6 +122,27 @@ static void verdict_alone_in_group(void **state)
 	assert_non_null(strstr(a.reason, "bound to e1000e"));
 }
 
+/*
+ * An SR-IOV PF with VFs enabled is refused (the module refuses its bind
+ * and attach with EBUSY); with sriov_numvfs 0, or none, it is a function
+ * like any other.
+ */
+static void verdict_sriov_pf(void **state)
+{
+	struct fake *f = *state;
+	struct pa_assignability a;
+
+	fake_write(f, "sys/bus/pci/devices/" NIC_BDF "/sriov_numvfs", "2\n");
+	verdict(f, NIC_BDF, &a);
+	assert_int_equal(a.verdict, PA_VERDICT_SRIOV_PF);
+	assert_false(a.assignable);
+	assert_non_null(strstr(a.reason, "SR-IOV PF with 2 VFs enabled"));
+	fake_write(f, "sys/bus/pci/devices/" NIC_BDF "/sriov_numvfs", "0\n");
+	verdict(f, NIC_BDF, &a);
+	assert_int_equal(a.verdict, PA_VERDICT_OK);
+	assert_true(a.assignable);
+}
+
 static void verdict_group_with_host_driver(void **state)
 {
 	struct fake *f = *state;
@@ -460,6 +481,7 @@ int main(void)
 		T(group_members_sorted),
 		T(reads_resources),
 		T(verdict_alone_in_group),
+		T(verdict_sriov_pf),
 		T(verdict_group_with_host_driver),
 		T(verdict_group_with_bridge),
 		T(verdict_bridge_and_no_iommu),

@@ -67,6 +67,8 @@ static const char *verdict_name(enum pa_verdict v)
 		return "bridge";
 	case PA_VERDICT_GROUP:
 		return "group-not-viable";
+	case PA_VERDICT_SRIOV_PF:
+		return "sriov-pf";
 	}
 	return "?";
 }

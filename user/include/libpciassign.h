@@ -160,6 +160,7 @@ enum pa_verdict {
 	PA_VERDICT_NO_IOMMU,	/* not behind an IOMMU */
 	PA_VERDICT_BRIDGE,	/* bridges are never assigned */
 	PA_VERDICT_GROUP,	/* another group member is bound to a host driver */
+	PA_VERDICT_SRIOV_PF,	/* an SR-IOV PF with VFs enabled */
 };
 
 struct pa_assignability {

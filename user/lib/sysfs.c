@@ -492,12 +492,24 @@ static bool member_harmless(const struct pa_pci_func *m)
 	return m->header_type == PCI_HEADER_TYPE_BRIDGE && !strcmp(m->driver, "pcieport");
 }
 
+/* VFs enabled on an SR-IOV PF (sriov_numvfs), 0 for any other function. */
+static long sriov_numvfs(const struct pa_host *h, const struct pa_bdf *bdf)
+{
+	char path[PATH_MAX], text[32];
+
+	pa_dev_path(h, bdf, "sriov_numvfs", path, sizeof(path));
+	if (pa_read_text(path, text, sizeof(text)) <= 0)
+		return 0;
+	return strtol(text, NULL, 10);
+}
+
 int pa_host_assignability(const struct pa_host *h, const struct pa_pci_func *f,
 			  struct pa_assignability *out)
 {
 	char name[PA_BDF_STRLEN], oname[PA_BDF_STRLEN];
 	struct pa_bdf *members;
 	size_t n, i;
+	long nvfs;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -514,6 +526,13 @@ int pa_host_assignability(const struct pa_host *h, const struct pa_pci_func *f,
 		pa_textf(out->reason, sizeof(out->reason),
 			 "%s is not behind an IOMMU (no iommu_group): enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on",
 			 name);
+		return 0;
+	}
+	if ((nvfs = sriov_numvfs(h, &f->bdf)) > 0) {
+		out->verdict = PA_VERDICT_SRIOV_PF;
+		pa_textf(out->reason, sizeof(out->reason),
+			 "%s is an SR-IOV PF with %ld VFs enabled: pciassign refuses it while they exist (they depend on it); assign the VFs, or write 0 to its sriov_numvfs first",
+			 name, nvfs);
 		return 0;
 	}
 	ret = pa_host_group_members(h, f->iommu_group, &members, &n);
